@@ -1,0 +1,194 @@
+/**
+ * The one public error family of the driver. Every failure a user can see is one of these tagged
+ * classes, so `Effect.catchTag` can tell them apart and `isRetryable` says whether a transaction
+ * function would run the work again.
+ *
+ * @since 0.1.0
+ */
+import { Data } from "effect"
+
+/**
+ * Fields shared by the errors that come from the server (FAILURE messages, Bolt 5.7 GQL errors).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServerErrorFields {
+  /** Neo4j status code, e.g. `Neo.ClientError.Statement.SyntaxError`. */
+  readonly code: string
+  readonly message: string
+  /** GQLSTATUS code (Bolt 5.7+), e.g. `42001`; `undefined` on older servers. */
+  readonly gqlStatus?: string | undefined
+  readonly gqlStatusDescription?: string | undefined
+  readonly diagnosticRecord?: Readonly<Record<string, unknown>> | undefined
+  readonly cause?: unknown
+}
+
+// Codes the official drivers treat as transient by name but that must not be retried: the
+// transaction was ended on purpose (PROTOCOL-NOTES, "Retryable").
+const NON_RETRYABLE_TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  "Neo.TransientError.Transaction.Terminated",
+  "Neo.TransientError.Transaction.LockClientStopped"
+])
+
+// Client errors that are retried: the credentials expired while the work ran.
+const RETRYABLE_CLIENT_CODES: ReadonlySet<string> = new Set([
+  "Neo.ClientError.Security.AuthorizationExpired",
+  "Neo.ClientError.Cluster.NotALeader",
+  "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase"
+])
+
+/**
+ * The server could not be reached, the connection broke, or the transport (TLS, handshake) failed.
+ * `reason` tells which; connection loss is retryable, configuration mistakes are not.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Neo4jConnectionError extends Data.TaggedError("Neo4jConnectionError")<{
+  readonly reason:
+    | "Refused"
+    | "DnsFailure"
+    | "Timeout"
+    | "Closed"
+    | "Tls"
+    | "HttpPort"
+    | "NoCommonVersion"
+    | "ServiceUnavailable"
+    | "SessionExpired"
+    | "Unknown"
+  readonly message: string
+  readonly address?: string | undefined
+  readonly cause?: unknown
+}> {
+  /** Lost or unavailable connections are retried by transaction functions; setup mistakes are not. */
+  get isRetryable(): boolean {
+    return this.reason === "Closed" || this.reason === "ServiceUnavailable" ||
+      this.reason === "SessionExpired" || this.reason === "Refused" || this.reason === "Timeout"
+  }
+}
+
+/**
+ * The server rejected the credentials (`Neo.ClientError.Security.*` on HELLO/LOGON), or the auth
+ * token expired.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Neo4jAuthenticationError extends Data.TaggedError("Neo4jAuthenticationError")<ServerErrorFields> {
+  get isRetryable(): boolean {
+    return RETRYABLE_CLIENT_CODES.has(this.code)
+  }
+}
+
+/**
+ * A `Neo.TransientError.*` from the server: deadlocks, lock timeouts, leader changes in progress.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Neo4jTransientError extends Data.TaggedError("Neo4jTransientError")<ServerErrorFields> {
+  get isRetryable(): boolean {
+    return !NON_RETRYABLE_TRANSIENT_CODES.has(this.code)
+  }
+}
+
+/**
+ * A `Neo.ClientError.*` from the server: syntax errors, constraint violations, unknown databases.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Neo4jClientError extends Data.TaggedError("Neo4jClientError")<ServerErrorFields> {
+  get isRetryable(): boolean {
+    return RETRYABLE_CLIENT_CODES.has(this.code)
+  }
+}
+
+/**
+ * A `Neo.DatabaseError.*` from the server: a failure inside the database, not caused by the query.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Neo4jDatabaseError extends Data.TaggedError("Neo4jDatabaseError")<ServerErrorFields> {
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * The bytes on the wire broke the protocol: malformed PackStream, an unexpected message, a struct
+ * with the wrong number of fields. The connection that produced it is never reused.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Neo4jProtocolError extends Data.TaggedError("Neo4jProtocolError")<{
+  readonly message: string
+  /** Byte offset in the message or stream where decoding failed, when known. */
+  readonly offset?: number | undefined
+  readonly cause?: unknown
+}> {
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * The program used the driver wrongly: a malformed URI, an unknown scheme, a missing password, a
+ * parameter value that has no Cypher type, a closed driver used again. `path` names the parameter
+ * (`$rows[3].born`) when the problem is in one.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Neo4jUsageError extends Data.TaggedError("Neo4jUsageError")<{
+  readonly message: string
+  readonly path?: string | undefined
+  readonly cause?: unknown
+}> {
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * Any error the driver can fail with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Neo4jError =
+  | Neo4jConnectionError
+  | Neo4jAuthenticationError
+  | Neo4jTransientError
+  | Neo4jClientError
+  | Neo4jDatabaseError
+  | Neo4jProtocolError
+  | Neo4jUsageError
+
+/**
+ * Maps a server FAILURE (code + message, plus GQL fields on Bolt 5.7+) to the matching class.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromServerFailure = (fields: ServerErrorFields): Neo4jError => {
+  const code = fields.code
+  if (code.startsWith("Neo.ClientError.Security.") && code !== "Neo.ClientError.Security.Forbidden") {
+    return new Neo4jAuthenticationError(fields)
+  }
+  if (code.startsWith("Neo.TransientError.")) return new Neo4jTransientError(fields)
+  if (code.startsWith("Neo.DatabaseError.")) return new Neo4jDatabaseError(fields)
+  return new Neo4jClientError(fields)
+}
+
+/**
+ * Whether a transaction function would retry after this error.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isRetryable = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && "isRetryable" in error && error.isRetryable === true
