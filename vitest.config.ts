@@ -5,6 +5,7 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   resolve: { conditions: ["source"] },
   test: {
+    reporters: ["default", "./test/support/summaryReporter.ts"],
     projects: [
       {
         extends: true,

@@ -50,6 +50,7 @@ export class Neo4jConnectionError extends Data.TaggedError("Neo4jConnectionError
     | "Refused"
     | "DnsFailure"
     | "Timeout"
+    | "AcquisitionTimeout"
     | "Closed"
     | "Tls"
     | "HttpPort"

@@ -1,0 +1,11 @@
+#!/bin/sh
+# `npm test`: type-check, lint, then every test (unit + integration against real Neo4j servers;
+# NEO4J_URI selects an existing server, otherwise NEO4J_LINES (default 5.26,2026) embedded ones).
+set -eu
+. "$(dirname -- "$0")/bootstrap.sh"
+echo "test: typecheck" >&2
+tsc -p tsconfig.json --noEmit
+echo "test: lint" >&2
+oxlint --deny-warnings src test scripts examples
+echo "test: vitest (node $(node --version))" >&2
+exec vitest run "$@"

@@ -1,0 +1,280 @@
+/**
+ * Connections per server address: max size, acquisition timeout, max lifetime, liveness check of
+ * idle connections, broken connections never handed out again, and statistics.
+ *
+ * The pool is generic over the connection type so that it is tested with fakes and `TestClock`;
+ * the driver instantiates it with Bolt connections. All bookkeeping happens in synchronous
+ * sections (`Effect.sync`), which cannot interleave, so no lock is needed.
+ */
+import { Clock, Deferred, Duration, Effect, Exit, Option, Scope } from "effect"
+import { Neo4jConnectionError, Neo4jUsageError } from "../Neo4jError.ts"
+import { formatAddress, type ServerAddress } from "../internal/uri.ts"
+
+/** Defaults of the official drivers (PROTOCOL-NOTES, "Pool"). */
+export const POOL_DEFAULTS = {
+  maxSize: 100, // connections per server
+  acquisitionTimeout: Duration.seconds(60),
+  maxLifetime: Duration.hours(1)
+} as const
+
+export interface PoolConfig {
+  readonly maxSize: number
+  readonly acquisitionTimeout: Duration.Duration
+  readonly maxLifetime: Duration.Duration
+  /** Idle connections older than this are pinged before being handed out; `undefined`: never. */
+  readonly livenessCheckTimeout?: Duration.Duration | undefined
+}
+
+/** What the pool needs to know about the connections it holds. */
+export interface PoolHooks<C, E> {
+  /** Opens a connection; its resources live in the given scope until the pool closes it. */
+  readonly connect: (address: ServerAddress) => Effect.Effect<C, E, Scope.Scope>
+  /** False once the connection is broken (socket closed, protocol error): it is destroyed. */
+  readonly isReusable: (connection: C) => boolean
+  /** Brings a released connection back to a clean state (e.g. RESET after a failure). */
+  readonly prepareForReuse: (connection: C) => Effect.Effect<void, E>
+  /** A round trip proving an idle connection still works. */
+  readonly ping: (connection: C) => Effect.Effect<void, E>
+}
+
+/** Counts for one server address. */
+export interface AddressStats {
+  readonly address: string
+  readonly inUse: number
+  readonly idle: number
+  readonly creating: number
+  readonly waiting: number
+}
+
+interface Entry<C> {
+  readonly connection: C
+  readonly address: ServerAddress
+  readonly scope: Scope.Closeable
+  readonly createdAt: number
+  lastUsedAt: number
+}
+
+type WakeUp<C> = Entry<C> | "retry"
+
+interface AddressState<C> {
+  readonly address: ServerAddress
+  readonly key: string
+  readonly idle: Array<Entry<C>>
+  readonly waiters: Array<Deferred.Deferred<WakeUp<C>>>
+  inUse: number
+  creating: number
+}
+
+/** A pool of connections, keyed by server address. */
+export interface ConnectionPool<C, E> {
+  /** A connection to `address` for the lifetime of the current scope. */
+  readonly acquire: (
+    address: ServerAddress
+  ) => Effect.Effect<C, E | Neo4jConnectionError | Neo4jUsageError, Scope.Scope>
+  readonly stats: Effect.Effect<ReadonlyArray<AddressStats>>
+  /** Closes the idle connections of an address and forgets it (routing: it left every table). */
+  readonly purge: (address: ServerAddress) => Effect.Effect<void>
+  /** Closes every idle connection now and every leased one on release; later acquires fail. */
+  readonly close: Effect.Effect<void>
+}
+
+/** Builds a pool; it is closed when the enclosing scope closes. */
+export const make = <C, E>(
+  config: PoolConfig,
+  hooks: PoolHooks<C, E>
+): Effect.Effect<ConnectionPool<C, E>, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const states = new Map<string, AddressState<C>>()
+    let closed = false
+    const maxLifetimeMillis = Duration.toMillis(config.maxLifetime)
+    const livenessMillis = config.livenessCheckTimeout === undefined
+      ? Number.POSITIVE_INFINITY
+      : Duration.toMillis(config.livenessCheckTimeout)
+
+    const stateFor = (address: ServerAddress): AddressState<C> => {
+      const key = formatAddress(address)
+      let state = states.get(key)
+      if (state === undefined) {
+        state = { address, key, idle: [], waiters: [], inUse: 0, creating: 0 }
+        states.set(key, state)
+      }
+      return state
+    }
+
+    const destroy = (entry: Entry<C>): Effect.Effect<void> => Scope.close(entry.scope, Exit.void)
+
+    // Capacity was freed (a connection destroyed or a creation failed): the first waiter tries again.
+    const wakeOneWaiter = (state: AddressState<C>): void => {
+      while (state.waiters.length > 0) {
+        const waiter = state.waiters.shift()!
+        if (Deferred.doneUnsafe(waiter, Effect.succeed("retry"))) return
+      }
+    }
+
+    // Hands a clean connection to the first waiter still waiting, or parks it as idle.
+    const giveBack = (state: AddressState<C>, entry: Entry<C>): void => {
+      while (state.waiters.length > 0) {
+        const waiter = state.waiters.shift()!
+        if (Deferred.doneUnsafe(waiter, Effect.succeed(entry))) {
+          state.inUse++
+          return
+        }
+      }
+      state.idle.push(entry)
+    }
+
+    const isExpired = (entry: Entry<C>, now: number): boolean => now - entry.createdAt >= maxLifetimeMillis
+
+    const release = (state: AddressState<C>, entry: Entry<C>): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        entry.lastUsedAt = now
+        let reusable = !closed && hooks.isReusable(entry.connection) && !isExpired(entry, now)
+        if (reusable) {
+          const prepared = yield* Effect.exit(hooks.prepareForReuse(entry.connection))
+          reusable = Exit.isSuccess(prepared) && !closed && hooks.isReusable(entry.connection)
+        }
+        state.inUse--
+        if (reusable) {
+          giveBack(state, entry)
+        } else {
+          yield* destroy(entry)
+          wakeOneWaiter(state)
+        }
+      })
+
+    const create = (state: AddressState<C>): Effect.Effect<Entry<C>, E> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          const scope = yield* Scope.make()
+          const exit = yield* Effect.exit(restore(Scope.provide(hooks.connect(state.address), scope)))
+          state.creating--
+          if (Exit.isFailure(exit)) {
+            yield* Scope.close(scope, exit)
+            wakeOneWaiter(state)
+            return yield* Effect.failCause(exit.cause)
+          }
+          const now = yield* Clock.currentTimeMillis
+          state.inUse++
+          return { connection: exit.value, address: state.address, scope, createdAt: now, lastUsedAt: now }
+        })
+      )
+
+    // An idle connection, checked for lifetime and (after long idleness) liveness; undefined if none.
+    const takeIdle = (state: AddressState<C>): Effect.Effect<Entry<C> | undefined> =>
+      Effect.gen(function*() {
+        while (state.idle.length > 0) {
+          const entry = state.idle.pop()!
+          const now = yield* Clock.currentTimeMillis
+          if (!hooks.isReusable(entry.connection) || isExpired(entry, now)) {
+            yield* destroy(entry)
+            continue
+          }
+          state.inUse++
+          if (now - entry.lastUsedAt >= livenessMillis) {
+            // A failed or interrupted ping both end here: the entry is destroyed exactly once.
+            const alive = yield* Effect.exit(hooks.ping(entry.connection))
+            if (Exit.isFailure(alive)) {
+              state.inUse--
+              yield* destroy(entry)
+              continue
+            }
+          }
+          return entry
+        }
+        return undefined
+      })
+
+    const timeoutError = (state: AddressState<C>) =>
+      new Neo4jConnectionError({
+        reason: "AcquisitionTimeout",
+        address: state.key,
+        message: `Could not acquire a connection to ${state.key} within ${
+          Duration.format(config.acquisitionTimeout)
+        }: all ${config.maxSize} connections are in use. Raise maxConnectionPoolSize or ` +
+          `connectionAcquisitionTimeout, or release sessions sooner.`
+      })
+
+    const closedError = () =>
+      new Neo4jUsageError({ message: "The driver is closed; create a new one (provide its layer again)." })
+
+    const waitForTurn = (state: AddressState<C>): Effect.Effect<WakeUp<C>, Neo4jConnectionError> => {
+      const waiter = Deferred.makeUnsafe<WakeUp<C>>()
+      state.waiters.push(waiter)
+      return Deferred.await(waiter).pipe(
+        Effect.timeoutOrElse({
+          duration: config.acquisitionTimeout,
+          orElse: () => Effect.fail(timeoutError(state))
+        }),
+        Effect.onExit((exit) =>
+          Effect.suspend(() => {
+            if (Exit.isSuccess(exit)) return Effect.void
+            const index = state.waiters.indexOf(waiter)
+            if (index !== -1) state.waiters.splice(index, 1)
+            // Completed by a release in the same instant as the timeout or interruption: pass it on.
+            return Effect.flatMap(Deferred.poll(waiter), (done) =>
+              Option.isNone(done) ? Effect.void : Effect.flatMap(done.value, (wake) => {
+                if (wake !== "retry") return release(state, wake)
+                wakeOneWaiter(state)
+                return Effect.void
+              }))
+          })
+        )
+      )
+    }
+
+    const acquireEntry = (state: AddressState<C>): Effect.Effect<Entry<C>, E | Neo4jConnectionError | Neo4jUsageError> =>
+      Effect.gen(function*() {
+        while (true) {
+          if (closed) return yield* closedError()
+          const idle = yield* takeIdle(state)
+          if (idle !== undefined) return idle
+          if (state.inUse + state.creating < config.maxSize) {
+            state.creating++
+            return yield* create(state)
+          }
+          const wake = yield* waitForTurn(state)
+          if (wake !== "retry") return wake
+        }
+      })
+
+    const acquire = (address: ServerAddress) => {
+      const state = stateFor(address)
+      // Interruptible while waiting or connecting; every step that holds an entry cleans up itself.
+      return Effect.acquireRelease(acquireEntry(state), (entry) => release(state, entry), { interruptible: true }).pipe(
+        Effect.map((entry) => entry.connection)
+      )
+    }
+
+    const purge = (address: ServerAddress): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const state = states.get(formatAddress(address))
+        if (state === undefined) return Effect.void
+        const idle = state.idle.splice(0)
+        if (state.inUse === 0 && state.creating === 0 && state.waiters.length === 0) states.delete(state.key)
+        return Effect.forEach(idle, destroy, { discard: true })
+      })
+
+    const close: Effect.Effect<void> = Effect.suspend(() => {
+      closed = true
+      const idle: Array<Entry<C>> = []
+      for (const state of states.values()) {
+        idle.push(...state.idle.splice(0))
+        for (const waiter of state.waiters.splice(0)) Deferred.doneUnsafe(waiter, Effect.succeed("retry"))
+      }
+      return Effect.forEach(idle, destroy, { discard: true, concurrency: "unbounded" })
+    })
+
+    const stats = Effect.sync(() =>
+      Array.from(states.values(), (state) => ({
+        address: state.key,
+        inUse: state.inUse,
+        idle: state.idle.length,
+        creating: state.creating,
+        waiting: state.waiters.length
+      }))
+    )
+
+    yield* Effect.addFinalizer(() => close)
+    return { acquire, stats, purge, close }
+  })

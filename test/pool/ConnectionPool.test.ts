@@ -1,0 +1,210 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Exit, Fiber, Scope } from "effect"
+import { TestClock } from "effect/testing"
+import { Neo4jConnectionError, Neo4jUsageError } from "../../src/Neo4jError.ts"
+import * as ConnectionPool from "../../src/pool/ConnectionPool.ts"
+
+interface FakeConnection {
+  readonly id: number
+  broken: boolean
+  dirty: boolean
+  closed: boolean
+  pings: number
+}
+
+const address = { host: "db.example", port: 7687 }
+
+const makeFakes = (options: { pingFails?: boolean; connectFails?: () => boolean } = {}) => {
+  const created: Array<FakeConnection> = []
+  const hooks: ConnectionPool.PoolHooks<FakeConnection, Neo4jConnectionError> = {
+    connect: () =>
+      Effect.gen(function*() {
+        if (options.connectFails?.()) {
+          return yield* new Neo4jConnectionError({ reason: "Refused", message: "refused" })
+        }
+        const connection: FakeConnection = { id: created.length, broken: false, dirty: false, closed: false, pings: 0 }
+        created.push(connection)
+        yield* Effect.addFinalizer(() => Effect.sync(() => void (connection.closed = true)))
+        return connection
+      }),
+    isReusable: (connection) => !connection.broken,
+    prepareForReuse: (connection) => Effect.sync(() => void (connection.dirty = false)),
+    ping: (connection) =>
+      Effect.suspend(() => {
+        connection.pings++
+        return options.pingFails === true
+          ? Effect.fail(new Neo4jConnectionError({ reason: "Closed", message: "gone" }))
+          : Effect.void
+      })
+  }
+  return { created, hooks }
+}
+
+const config = (overrides: Partial<ConnectionPool.PoolConfig> = {}): ConnectionPool.PoolConfig => ({
+  maxSize: 2,
+  acquisitionTimeout: Duration.seconds(5),
+  maxLifetime: Duration.hours(1),
+  ...overrides
+})
+
+const stats = (pool: ConnectionPool.ConnectionPool<FakeConnection, Neo4jConnectionError>) =>
+  Effect.map(pool.stats, (all) => all.find((s) => s.address === "db.example:7687"))
+
+describe("ConnectionPool", () => {
+  it.effect("reuses a released connection instead of opening another", () =>
+    Effect.gen(function*() {
+      const { created, hooks } = makeFakes()
+      const pool = yield* ConnectionPool.make(config(), hooks)
+      const first = yield* Effect.scoped(pool.acquire(address))
+      const second = yield* Effect.scoped(pool.acquire(address))
+      assert.strictEqual(first, second)
+      assert.strictEqual(created.length, 1)
+      const s = yield* stats(pool)
+      assert.deepStrictEqual(s, { address: "db.example:7687", inUse: 0, idle: 1, creating: 0, waiting: 0 })
+    }))
+
+  it.effect("makes a waiter wait for a released connection when the pool is full", () =>
+    Effect.gen(function*() {
+      const { created, hooks } = makeFakes()
+      const pool = yield* ConnectionPool.make(config(), hooks)
+      const scopeA = yield* Scope.make()
+      const a = yield* Scope.provide(pool.acquire(address), scopeA)
+      const holdB = yield* Scope.make()
+      yield* Scope.provide(pool.acquire(address), holdB)
+      const waiter = yield* Effect.scoped(pool.acquire(address)).pipe(Effect.forkChild)
+      yield* Effect.yieldNow
+      assert.strictEqual((yield* stats(pool))?.waiting, 1)
+      yield* Scope.close(scopeA, Exit.void)
+      const got = yield* Fiber.join(waiter)
+      assert.strictEqual(got, a)
+      assert.strictEqual(created.length, 2)
+      yield* Scope.close(holdB, Exit.void)
+      assert.strictEqual((yield* stats(pool))?.inUse, 0)
+    }))
+
+  it.effect("fails with an acquisition timeout after the configured time", () =>
+    Effect.gen(function*() {
+      const { hooks } = makeFakes()
+      const pool = yield* ConnectionPool.make(config({ maxSize: 1 }), hooks)
+      const hold = yield* Scope.make()
+      yield* Scope.provide(pool.acquire(address), hold)
+      const waiter = yield* Effect.scoped(pool.acquire(address)).pipe(Effect.flip, Effect.forkChild)
+      yield* TestClock.adjust(Duration.millis(4_999))
+      assert.isUndefined(waiter.pollUnsafe())
+      yield* TestClock.adjust(Duration.millis(1))
+      const error = yield* Fiber.join(waiter)
+      assert.instanceOf(error, Neo4jConnectionError)
+      assert.strictEqual((error as Neo4jConnectionError).reason, "AcquisitionTimeout")
+      assert.match(error.message, /within 5s/)
+      assert.strictEqual((yield* stats(pool))?.waiting, 0)
+    }))
+
+  it.effect("removes an interrupted waiter from the queue", () =>
+    Effect.gen(function*() {
+      const { hooks } = makeFakes()
+      const pool = yield* ConnectionPool.make(config({ maxSize: 1 }), hooks)
+      const hold = yield* Scope.make()
+      yield* Scope.provide(pool.acquire(address), hold)
+      const waiter = yield* Effect.scoped(pool.acquire(address)).pipe(Effect.forkChild)
+      yield* Effect.yieldNow
+      assert.strictEqual((yield* stats(pool))?.waiting, 1)
+      yield* Fiber.interrupt(waiter)
+      assert.strictEqual((yield* stats(pool))?.waiting, 0)
+      yield* Scope.close(hold, Exit.void)
+      assert.deepStrictEqual(yield* stats(pool), { address: "db.example:7687", inUse: 0, idle: 1, creating: 0, waiting: 0 })
+    }))
+
+  it.effect("never hands out a broken connection again", () =>
+    Effect.gen(function*() {
+      const { created, hooks } = makeFakes()
+      const pool = yield* ConnectionPool.make(config(), hooks)
+      yield* Effect.scoped(Effect.tap(pool.acquire(address), (c) => Effect.sync(() => void (c.broken = true))))
+      assert.isTrue(created[0]!.closed)
+      const next = yield* Effect.scoped(pool.acquire(address))
+      assert.strictEqual(next.id, 1)
+    }))
+
+  it.effect("cleans a dirty connection before reuse", () =>
+    Effect.gen(function*() {
+      const { hooks } = makeFakes()
+      const pool = yield* ConnectionPool.make(config(), hooks)
+      const c = yield* Effect.scoped(Effect.tap(pool.acquire(address), (c) => Effect.sync(() => void (c.dirty = true))))
+      assert.isFalse(c.dirty)
+    }))
+
+  it.effect("retires connections older than the max lifetime", () =>
+    Effect.gen(function*() {
+      const { created, hooks } = makeFakes()
+      const pool = yield* ConnectionPool.make(config({ maxLifetime: Duration.minutes(10) }), hooks)
+      yield* Effect.scoped(pool.acquire(address))
+      yield* TestClock.adjust(Duration.minutes(10))
+      const next = yield* Effect.scoped(pool.acquire(address))
+      assert.strictEqual(next.id, 1)
+      assert.isTrue(created[0]!.closed)
+    }))
+
+  it.effect("pings idle connections after the liveness timeout and replaces dead ones", () =>
+    Effect.gen(function*() {
+      const alive = makeFakes()
+      const pool = yield* ConnectionPool.make(config({ livenessCheckTimeout: Duration.seconds(30) }), alive.hooks)
+      yield* Effect.scoped(pool.acquire(address))
+      yield* TestClock.adjust(Duration.seconds(10))
+      yield* Effect.scoped(pool.acquire(address))
+      assert.strictEqual(alive.created[0]!.pings, 0)
+      yield* TestClock.adjust(Duration.seconds(30))
+      const same = yield* Effect.scoped(pool.acquire(address))
+      assert.strictEqual(same.pings, 1)
+
+      const dead = makeFakes({ pingFails: true })
+      const pool2 = yield* ConnectionPool.make(config({ livenessCheckTimeout: Duration.seconds(30) }), dead.hooks)
+      yield* Effect.scoped(pool2.acquire(address))
+      yield* TestClock.adjust(Duration.seconds(31))
+      const fresh = yield* Effect.scoped(pool2.acquire(address))
+      assert.strictEqual(fresh.id, 1)
+      assert.isTrue(dead.created[0]!.closed)
+    }))
+
+  it.effect("gives the capacity of a failed connect to the next waiter", () =>
+    Effect.gen(function*() {
+      let failNext = false
+      const { hooks } = makeFakes({ connectFails: () => failNext })
+      const pool = yield* ConnectionPool.make(config({ maxSize: 1 }), hooks)
+      failNext = true
+      const error = yield* Effect.scoped(pool.acquire(address)).pipe(Effect.flip)
+      assert.strictEqual((error as Neo4jConnectionError).reason, "Refused")
+      failNext = false
+      const ok = yield* Effect.scoped(pool.acquire(address))
+      assert.strictEqual(ok.id, 0)
+      assert.strictEqual((yield* stats(pool))?.inUse, 0)
+    }))
+
+  it.effect("fails acquisitions after close and closes leased connections on release", () =>
+    Effect.gen(function*() {
+      const { created, hooks } = makeFakes()
+      const pool = yield* ConnectionPool.make(config(), hooks)
+      const hold = yield* Scope.make()
+      yield* Scope.provide(pool.acquire(address), hold)
+      yield* pool.close
+      const error = yield* Effect.scoped(pool.acquire(address)).pipe(Effect.flip)
+      assert.instanceOf(error, Neo4jUsageError)
+      assert.isFalse(created[0]!.closed)
+      yield* Scope.close(hold, Exit.void)
+      assert.isTrue(created[0]!.closed)
+    }))
+
+  it.effect("serves 200 fibers x 50 acquisitions over 10 connections without leaking", () =>
+    Effect.gen(function*() {
+      const { created, hooks } = makeFakes()
+      const pool = yield* ConnectionPool.make(config({ maxSize: 10 }), hooks)
+      let served = 0
+      const work = Effect.scoped(Effect.flatMap(pool.acquire(address), () =>
+        Effect.andThen(Effect.yieldNow, Effect.sync(() => void served++))))
+      yield* Effect.forEach(Array.from({ length: 200 }), () => Effect.repeat(work, { times: 49 }), {
+        concurrency: "unbounded",
+        discard: true
+      })
+      assert.strictEqual(served, 10_000)
+      assert.strictEqual(created.length, 10)
+      assert.deepStrictEqual(yield* stats(pool), { address: "db.example:7687", inUse: 0, idle: 10, creating: 0, waiting: 0 })
+    }))
+})
