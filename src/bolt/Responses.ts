@@ -1,0 +1,211 @@
+/**
+ * Response message decoders: SUCCESS (metadata), RECORD (the hot path), IGNORED and FAILURE (with
+ * the Bolt 5.7 GQL error fields), mapped onto the driver's error family. Malformed input always
+ * ends in a `Neo4jProtocolError` value; nothing is thrown.
+ *
+ * Spec: https://neo4j.com/docs/bolt/current/bolt/message/#messages-success and following.
+ *
+ * @since 0.1.0
+ */
+import { fromServerFailure, Neo4jProtocolError } from "../Neo4jError.ts"
+import type { Neo4jError, ServerErrorFields } from "../Neo4jError.ts"
+import { isPackStreamDecodeError, toProtocolError } from "../packstream/Errors.ts"
+import type { PackStreamReader } from "../packstream/Reader.ts"
+
+/**
+ * Response message signatures.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const ResponseTag = {
+  SUCCESS: 0x70, // "SUCCESS Signature: 70", metadata::Dictionary
+  RECORD: 0x71, // "RECORD Signature: 71", data::List
+  IGNORED: 0x7e, // "IGNORED Signature: 7E", no fields
+  FAILURE: 0x7f // "FAILURE Signature: 7F", metadata::Dictionary(code, message)
+} as const
+
+/**
+ * Field counts of the response structs.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const ResponseFields = {
+  SUCCESS: 1,
+  RECORD: 1,
+  IGNORED: 0,
+  FAILURE: 1
+} as const
+
+/**
+ * How deep a FAILURE's `cause` chain may nest before the rest is dropped (hostile input bound).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MAX_CAUSE_DEPTH = 32
+
+/**
+ * A RECORD: the values of one result row, in field order.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecordMessage {
+  readonly _tag: "Record"
+  readonly fields: ReadonlyArray<unknown>
+}
+
+/**
+ * A SUCCESS with its raw metadata (see `Metadata` for typed readers).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SuccessMessage {
+  readonly _tag: "Success"
+  readonly metadata: Readonly<Record<string, unknown>>
+}
+
+/**
+ * IGNORED: the request was not carried out (the connection is FAILED or INTERRUPTED).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface IgnoredMessage {
+  readonly _tag: "Ignored"
+}
+
+/**
+ * A FAILURE, already mapped to the error family.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FailureMessage {
+  readonly _tag: "Failure"
+  readonly error: Neo4jError
+}
+
+/**
+ * Any server response.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Response = RecordMessage | SuccessMessage | IgnoredMessage | FailureMessage
+
+/**
+ * A GQL error cause (Bolt 5.7+ FAILURE `cause`): the GQL fields of an underlying error.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GqlErrorCause {
+  readonly _tag: "GqlErrorCause"
+  readonly gqlStatus: string | undefined
+  readonly message: string
+  readonly description: string | undefined
+  readonly diagnosticRecord: Readonly<Record<string, unknown>> | undefined
+  readonly cause: GqlErrorCause | undefined
+}
+
+const IGNORED: IgnoredMessage = { _tag: "Ignored" }
+
+const isMap = (u: unknown): u is Readonly<Record<string, unknown>> =>
+  typeof u === "object" && u !== null && !Array.isArray(u) && !(u instanceof Uint8Array) &&
+  (Object.getPrototypeOf(u) === Object.prototype || Object.getPrototypeOf(u) === null)
+
+const optionalString = (u: unknown): string | undefined => (typeof u === "string" ? u : undefined)
+
+const protocolError = (message: string, offset?: number): Neo4jProtocolError =>
+  new Neo4jProtocolError(offset === undefined ? { message } : { message, offset })
+
+const tagName = (tag: number): string => `0x${tag.toString(16).toUpperCase().padStart(2, "0")}`
+
+/**
+ * Decodes one message body into a response, or the protocol error it contains.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decode = (reader: PackStreamReader, body: Uint8Array): Response | Neo4jProtocolError => {
+  try {
+    reader.reset(body)
+    const size = reader.readStructSize()
+    const tag = reader.readUint8()
+    switch (tag) {
+      case ResponseTag.RECORD: {
+        if (size !== ResponseFields.RECORD) return wrongSize("RECORD", size)
+        const fields = reader.readValue()
+        if (!Array.isArray(fields)) return protocolError("RECORD data is not a list", 2)
+        return reader.remaining() === 0 ? { _tag: "Record", fields } : trailing("RECORD", reader)
+      }
+      case ResponseTag.SUCCESS: {
+        if (size !== ResponseFields.SUCCESS) return wrongSize("SUCCESS", size)
+        const metadata = reader.readValue()
+        if (!isMap(metadata)) return protocolError("SUCCESS metadata is not a map", 2)
+        return reader.remaining() === 0 ? { _tag: "Success", metadata } : trailing("SUCCESS", reader)
+      }
+      case ResponseTag.IGNORED:
+        if (size !== ResponseFields.IGNORED) return wrongSize("IGNORED", size)
+        return reader.remaining() === 0 ? IGNORED : trailing("IGNORED", reader)
+      case ResponseTag.FAILURE: {
+        if (size !== ResponseFields.FAILURE) return wrongSize("FAILURE", size)
+        const metadata = reader.readValue()
+        if (reader.remaining() !== 0) return trailing("FAILURE", reader)
+        const error = failureError(metadata)
+        return error instanceof Neo4jProtocolError ? error : { _tag: "Failure", error }
+      }
+      default:
+        return protocolError(`Unknown response message ${tagName(tag)}`, 1)
+    }
+  } catch (error) {
+    if (isPackStreamDecodeError(error)) return toProtocolError(error)
+    // A codec bug must still not escape the connection's reader fiber as a defect.
+    return new Neo4jProtocolError({ message: `Could not decode a response: ${String(error)}`, cause: error })
+  }
+}
+
+const wrongSize = (name: string, size: number): Neo4jProtocolError =>
+  protocolError(`${name} has ${size} fields (expected ${ResponseFields[name as keyof typeof ResponseFields]})`, 0)
+
+const trailing = (name: string, reader: PackStreamReader): Neo4jProtocolError =>
+  protocolError(`${name} is followed by ${reader.remaining()} unexpected bytes`, reader.offset)
+
+/**
+ * The error a FAILURE's metadata describes. Bolt 5.7+ sends `neo4j_code` (the classic status code)
+ * next to `gql_status`, `description`, `diagnostic_record` and a nested `cause`; older versions send
+ * `code` and `message`.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const failureError = (metadata: unknown): Neo4jError | Neo4jProtocolError => {
+  if (!isMap(metadata)) return protocolError("FAILURE metadata is not a map")
+  const code = optionalString(metadata.neo4j_code) ?? optionalString(metadata.code)
+  if (code === undefined) return protocolError("FAILURE metadata has no code")
+  const fields: ServerErrorFields = {
+    code,
+    message: optionalString(metadata.message) ?? "",
+    gqlStatus: optionalString(metadata.gql_status),
+    gqlStatusDescription: optionalString(metadata.description),
+    diagnosticRecord: isMap(metadata.diagnostic_record) ? metadata.diagnostic_record : undefined,
+    cause: gqlCause(metadata.cause, 0)
+  }
+  return fromServerFailure(fields)
+}
+
+const gqlCause = (value: unknown, depth: number): GqlErrorCause | undefined => {
+  if (!isMap(value) || depth >= MAX_CAUSE_DEPTH) return undefined
+  return {
+    _tag: "GqlErrorCause",
+    gqlStatus: optionalString(value.gql_status),
+    message: optionalString(value.message) ?? "",
+    description: optionalString(value.description),
+    diagnosticRecord: isMap(value.diagnostic_record) ? value.diagnostic_record : undefined,
+    cause: gqlCause(value.cause, depth + 1)
+  }
+}
