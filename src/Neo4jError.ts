@@ -155,6 +155,21 @@ export class Neo4jUsageError extends Data.TaggedError("Neo4jUsageError")<{
 }
 
 /**
+ * A result did not have the number of records the caller asked for (`single`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Neo4jResultError extends Data.TaggedError("Neo4jResultError")<{
+  readonly reason: "NoRecords" | "TooManyRecords"
+  readonly message: string
+}> {
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
  * Any error the driver can fail with.
  *
  * @since 0.1.0
@@ -168,6 +183,7 @@ export type Neo4jError =
   | Neo4jDatabaseError
   | Neo4jProtocolError
   | Neo4jUsageError
+  | Neo4jResultError
 
 /**
  * Maps a server FAILURE (code + message, plus GQL fields on Bolt 5.7+) to the matching class.

@@ -1,0 +1,309 @@
+/**
+ * The driver as an Effect service: provide `Neo4j.layer(options)` (or `Neo4jLive`, configured from
+ * `NEO4J_URI`, `NEO4J_USERNAME`, `NEO4J_PASSWORD`) and call `yield* Neo4j.executeQuery(...)`,
+ * `Neo4j.executeWrite(...)`, `Neo4j.session(...)` from generators.
+ *
+ * @since 0.1.0
+ */
+import { Config, Context, Duration, Effect, Layer, Scope, Stream } from "effect"
+import * as Requests from "./bolt/Requests.ts"
+import { SummaryHandler } from "./connection/BoltConnection.ts"
+import { QueryResult } from "./connection/QueryResult.ts"
+import * as Bookmarks from "./Neo4jBookmarks.ts"
+import * as Neo4jConfig from "./Neo4jConfig.ts"
+import type { Neo4jError, Neo4jUsageError } from "./Neo4jError.ts"
+import { isRetryable } from "./Neo4jError.ts"
+import type { Neo4jRecord } from "./Neo4jRecord.ts"
+import type { EagerResult } from "./Neo4jResult.ts"
+import * as Neo4jSession from "./Neo4jSession.ts"
+import type { ServerInfo } from "./Neo4jSummary.ts"
+import * as Driver from "./internal/driver.ts"
+import type { AddressStats } from "./pool/ConnectionPool.ts"
+
+/**
+ * Settings of `executeQuery`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface QueryConfig extends Neo4jSession.TransactionFunctionConfig {
+  readonly database?: string | undefined
+  /** Run as a read (may go to a reader in a cluster) or a write (default). */
+  readonly routing?: Driver.AccessMode | undefined
+  readonly impersonatedUser?: string | undefined
+  /** Defaults to the driver's bookmark manager; `null` runs without causal chaining. */
+  readonly bookmarkManager?: Bookmarks.BookmarkManager | null | undefined
+  readonly auth?: Neo4jSession.SessionConfig["auth"]
+  readonly notifications?: Requests.NotificationFilter | undefined
+}
+
+/**
+ * The driver's API.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Neo4jDriver {
+  /** Connects (or reuses a pooled connection) and proves the server answers; returns its info. */
+  readonly verifyConnectivity: (options?: { readonly database?: string }) => Effect.Effect<ServerInfo, Neo4jError>
+  /** The server's address, agent and negotiated protocol version. */
+  readonly getServerInfo: (options?: { readonly database?: string }) => Effect.Effect<ServerInfo, Neo4jError>
+  /** One query in a managed transaction (retried when transient), read to the end. */
+  readonly executeQuery: <T extends Record<string, unknown> = Record<string, unknown>>(
+    query: string,
+    parameters?: Neo4jSession.Parameters,
+    config?: QueryConfig
+  ) => Effect.Effect<EagerResult<T>, Neo4jError>
+  /** A session for the current scope. */
+  readonly session: (config?: Neo4jSession.SessionConfig) => Effect.Effect<Neo4jSession.Neo4jSession, never, Scope.Scope>
+  /** A read transaction function in a fresh session. */
+  readonly executeRead: <A, E, R>(
+    work: Neo4jSession.TransactionWork<A, E, R>,
+    config?: Neo4jSession.SessionConfig & Neo4jSession.TransactionFunctionConfig
+  ) => Effect.Effect<A, E | Neo4jError, Exclude<R, Neo4jSession.Transaction>>
+  /** A write transaction function in a fresh session. */
+  readonly executeWrite: <A, E, R>(
+    work: Neo4jSession.TransactionWork<A, E, R>,
+    config?: Neo4jSession.SessionConfig & Neo4jSession.TransactionFunctionConfig
+  ) => Effect.Effect<A, E | Neo4jError, Exclude<R, Neo4jSession.Transaction>>
+  /** An auto-commit query streamed record by record in a fresh session. */
+  readonly stream: <T extends Record<string, unknown> = Record<string, unknown>>(
+    query: string,
+    parameters?: Neo4jSession.Parameters,
+    config?: Neo4jSession.SessionConfig & Neo4jSession.TransactionConfig
+  ) => Stream.Stream<Neo4jRecord<T>, Neo4jError>
+  /** Connection pool statistics per server. */
+  readonly poolStats: Effect.Effect<ReadonlyArray<AddressStats>>
+  /** The driver's default bookmark manager (used by `executeQuery`). */
+  readonly bookmarkManager: Bookmarks.BookmarkManager
+  /** Closes every connection; later calls fail with `Neo4jUsageError`. */
+  readonly close: Effect.Effect<void>
+}
+
+/**
+ * The driver service.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Neo4j extends Context.Service<Neo4j, Neo4jDriver>()("effect-neo4j/Neo4j") {}
+
+const executeQueryOnce = <T extends Record<string, unknown>>(
+  driver: Driver.Driver,
+  query: string,
+  parameters: Neo4jSession.Parameters,
+  config: QueryConfig
+): Effect.Effect<EagerResult<T>, Neo4jError> =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const mode = config.routing ?? "WRITE"
+      const database = config.database ?? driver.config.database
+      const manager = config.bookmarkManager === null ? undefined : config.bookmarkManager ?? driver.bookmarkManager
+      const started = manager === undefined ? [] : yield* manager.getBookmarks
+      const connection = yield* driver.acquire({
+        mode,
+        database,
+        impersonatedUser: config.impersonatedUser,
+        auth: config.auth
+      })
+      yield* Effect.annotateCurrentSpan({ "server.address": connection.address.host, "server.port": connection.address.port })
+      // BEGIN, RUN, PULL (all) and COMMIT go out in one write: one round trip for the whole
+      // transaction. If RUN fails, PULL and COMMIT are IGNORED and nothing is committed.
+      const begin = new SummaryHandler()
+      const commit = new SummaryHandler()
+      const result = new QueryResult(connection, { query, parameters, fetchSize: -1 })
+      const error = connection.enqueue((w, ctx) =>
+        Requests.begin(w, {
+          bookmarks: started,
+          txTimeoutMillis: config.timeout === undefined ? undefined : Math.ceil(Duration.toMillis(config.timeout)),
+          txMetadata: config.metadata,
+          mode: mode === "READ" ? "read" : "write",
+          database,
+          impersonatedUser: config.impersonatedUser,
+          notifications: config.notifications
+        }, ctx), begin) ??
+        connection.enqueue((w, ctx) => Requests.run(w, { query, parameters }, ctx), result.runHandler)
+      if (error !== undefined) return yield* error
+      result.requestMore()
+      connection.enqueue(Requests.commit, commit)
+      yield* connection.flush
+      yield* connection.pump(() => commit.done)
+      if (begin.error !== undefined) return yield* begin.error
+      const records = yield* result.collect
+      const summaryMetadata = yield* commit.result()
+      if (manager !== undefined) yield* manager.updateBookmarks(started, Bookmarks.fromMetadata(summaryMetadata))
+      const summary = yield* result.summary
+      return { keys: result.shape?.keys ?? [], records: records as Array<Neo4jRecord<T>>, summary }
+    })
+  )
+
+const serverInfoQuery = (driver: Driver.Driver, database: string | undefined) =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const connection = yield* driver.acquire({ mode: "READ", database })
+      return connection.server
+    })
+  )
+
+/**
+ * Makes the driver in the current scope (its connections close with the scope).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4jDriver, Neo4jUsageError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const config = yield* Effect.fromResult(Neo4jConfig.resolve(options))
+    const driver = yield* Driver.make(config)
+    const span = (operation: string, database: string | undefined, query?: string) =>
+      Effect.withSpan(`Neo4j.${operation}`, { attributes: Driver.spanAttributes(driver, operation, database, query) })
+
+    const sessionFor = (config?: Neo4jSession.SessionConfig) => Neo4jSession.make(driver, config)
+
+    return Neo4j.of({
+      verifyConnectivity: (o) => serverInfoQuery(driver, o?.database).pipe(span("verifyConnectivity", o?.database)),
+      getServerInfo: (o) => serverInfoQuery(driver, o?.database).pipe(span("getServerInfo", o?.database)),
+      executeQuery: <T extends Record<string, unknown> = Record<string, unknown>>(
+        query: string,
+        parameters: Neo4jSession.Parameters = {},
+        queryConfig: QueryConfig = {}
+      ) =>
+        executeQueryOnce<T>(driver, query, parameters, queryConfig).pipe(
+          Effect.retry({ schedule: queryConfig.retry ?? config.retry, while: isRetryable }),
+          span("executeQuery", queryConfig.database ?? config.database, query)
+        ),
+      session: (sessionConfig) => Effect.succeed(sessionFor(sessionConfig)),
+      executeRead: (work, c) => sessionFor(c).executeRead(work, c),
+      executeWrite: (work, c) => sessionFor(c).executeWrite(work, c),
+      stream: (query, parameters, c) => sessionFor(c).stream(query, parameters, c),
+      poolStats: driver.pool.stats,
+      bookmarkManager: driver.bookmarkManager,
+      close: driver.pool.close
+    })
+  })
+
+/**
+ * The driver as a layer built from options in code.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Neo4jConfig.Neo4jOptions): Layer.Layer<Neo4j, Neo4jUsageError> =>
+  Layer.effect(Neo4j, make(options))
+
+/**
+ * Options read through `Config`: `NEO4J_URI`, `NEO4J_USERNAME` (default `neo4j`), `NEO4J_PASSWORD`
+ * (as `Redacted`), `NEO4J_DATABASE` (optional).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<Neo4jConfig.Neo4jOptions> = Config.all({
+  uri: Config.String("NEO4J_URI"),
+  username: Config.String("NEO4J_USERNAME").pipe(Config.withDefault("neo4j")),
+  password: Config.option(Config.Redacted("NEO4J_PASSWORD")),
+  database: Config.option(Config.String("NEO4J_DATABASE"))
+}).pipe(
+  Config.map(({ database, password, uri, username }) => ({
+    uri,
+    username,
+    password: password._tag === "Some" ? password.value : undefined,
+    database: database._tag === "Some" ? database.value : undefined
+  }))
+)
+
+/**
+ * The driver as a layer whose options come from `Config` (default: {@link config}), merged over
+ * `overrides`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Config.Config<Neo4jConfig.Neo4jOptions> = config,
+  overrides: Partial<Neo4jConfig.Neo4jOptions> = {}
+): Layer.Layer<Neo4j, Neo4jUsageError | Config.ConfigError> =>
+  Layer.effect(Neo4j, Effect.flatMap(options, (o) => make({ ...o, ...overrides })))
+
+/**
+ * Verifies that the server answers.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const verifyConnectivity: Effect.Effect<ServerInfo, Neo4jError, Neo4j> = Neo4j.use((d) => d.verifyConnectivity())
+
+/**
+ * The server's address, agent and protocol version.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const getServerInfo: Effect.Effect<ServerInfo, Neo4jError, Neo4j> = Neo4j.use((d) => d.getServerInfo())
+
+/**
+ * One query in a managed transaction, read to the end.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const executeQuery = <T extends Record<string, unknown> = Record<string, unknown>>(
+  query: string,
+  parameters?: Neo4jSession.Parameters,
+  queryConfig?: QueryConfig
+): Effect.Effect<EagerResult<T>, Neo4jError, Neo4j> => Neo4j.use((d) => d.executeQuery<T>(query, parameters, queryConfig))
+
+/**
+ * A read transaction function.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const executeRead = <A, E, R>(
+  work: Neo4jSession.TransactionWork<A, E, R>,
+  sessionConfig?: Neo4jSession.SessionConfig & Neo4jSession.TransactionFunctionConfig
+): Effect.Effect<A, E | Neo4jError, Exclude<R, Neo4jSession.Transaction> | Neo4j> =>
+  Neo4j.use((d) => d.executeRead(work, sessionConfig))
+
+/**
+ * A write transaction function.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const executeWrite = <A, E, R>(
+  work: Neo4jSession.TransactionWork<A, E, R>,
+  sessionConfig?: Neo4jSession.SessionConfig & Neo4jSession.TransactionFunctionConfig
+): Effect.Effect<A, E | Neo4jError, Exclude<R, Neo4jSession.Transaction> | Neo4j> =>
+  Neo4j.use((d) => d.executeWrite(work, sessionConfig))
+
+/**
+ * A session for the current scope.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const session = (
+  sessionConfig?: Neo4jSession.SessionConfig
+): Effect.Effect<Neo4jSession.Neo4jSession, never, Neo4j | Scope.Scope> => Neo4j.use((d) => d.session(sessionConfig))
+
+/**
+ * An auto-commit query streamed record by record.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const stream = <T extends Record<string, unknown> = Record<string, unknown>>(
+  query: string,
+  parameters?: Neo4jSession.Parameters,
+  streamConfig?: Neo4jSession.SessionConfig & Neo4jSession.TransactionConfig
+): Stream.Stream<Neo4jRecord<T>, Neo4jError, Neo4j> =>
+  Stream.unwrap(Neo4j.useSync((d) => d.stream<T>(query, parameters, streamConfig)))
+
+/**
+ * Connection pool statistics.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const poolStats: Effect.Effect<ReadonlyArray<AddressStats>, never, Neo4j> = Neo4j.use((d) => d.poolStats)

@@ -1,0 +1,52 @@
+/**
+ * Bookmarks and the bookmark manager: causal consistency across sessions. A session starts its
+ * work after the bookmarks it was given; a bookmark manager collects the bookmarks of every
+ * session that uses it, so work in one session observes what another committed.
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+
+/**
+ * Tracks the latest bookmarks of the sessions that share it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BookmarkManager {
+  /** The bookmarks a new transaction must wait for. */
+  readonly getBookmarks: Effect.Effect<ReadonlyArray<string>>
+  /** Replaces the bookmarks a transaction started from with the one it produced. */
+  readonly updateBookmarks: (
+    previous: ReadonlyArray<string>,
+    next: ReadonlyArray<string>
+  ) => Effect.Effect<void>
+}
+
+/**
+ * An in-memory bookmark manager, optionally seeded with initial bookmarks.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeBookmarkManager = (initial: ReadonlyArray<string> = []): BookmarkManager => {
+  const bookmarks = new Set(initial)
+  return {
+    getBookmarks: Effect.sync(() => Array.from(bookmarks)),
+    updateBookmarks: (previous, next) =>
+      Effect.sync(() => {
+        if (next.length === 0) return
+        for (const b of previous) bookmarks.delete(b)
+        for (const b of next) bookmarks.add(b)
+      })
+  }
+}
+
+/**
+ * Reads the bookmark of a COMMIT or auto-commit SUCCESS.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const fromMetadata = (metadata: Readonly<Record<string, unknown>>): ReadonlyArray<string> =>
+  typeof metadata.bookmark === "string" && metadata.bookmark.length > 0 ? [metadata.bookmark] : []

@@ -1,0 +1,100 @@
+/**
+ * One row of a result: values by key or by index, and conversion to a plain object. All records of
+ * a result share one key array and one key-to-index map, so a record costs one array of values.
+ *
+ * @since 0.1.0
+ */
+import { Neo4jUsageError } from "./Neo4jError.ts"
+
+/**
+ * The keys of a result, with their positions (built once per result).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class RecordShape {
+  readonly keys: ReadonlyArray<string>
+  readonly index: ReadonlyMap<string, number>
+  constructor(keys: ReadonlyArray<string>) {
+    this.keys = keys
+    this.index = new Map(keys.map((key, i) => [key, i]))
+  }
+}
+
+/**
+ * A result row.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Neo4jRecord<T extends Record<string, unknown> = Record<string, unknown>> {
+  readonly values: ReadonlyArray<unknown>
+  readonly #shape: RecordShape
+  constructor(shape: RecordShape, values: ReadonlyArray<unknown>) {
+    this.#shape = shape
+    this.values = values
+  }
+
+  /** The column names, in order. */
+  get keys(): ReadonlyArray<string> {
+    return this.#shape.keys
+  }
+
+  /** Number of columns. */
+  get length(): number {
+    return this.values.length
+  }
+
+  /** Whether the record has a column with this name. */
+  has(key: string): boolean {
+    return this.#shape.index.has(key)
+  }
+
+  /**
+   * The value of a column by name or index. Throws `Neo4jUsageError` for an unknown column (a typo
+   * in a key is a bug in the program, not a data condition); use {@link has} to test first.
+   */
+  get<K extends keyof T & string>(key: K): T[K]
+  get(key: string | number): unknown
+  get(key: string | number): unknown {
+    const index = typeof key === "number" ? key : this.#shape.index.get(key)
+    if (index === undefined || index < 0 || index >= this.values.length || !Number.isInteger(index)) {
+      throw new Neo4jUsageError({
+        message: `This record has no column ${typeof key === "number" ? `at index ${key}` : `'${key}'`}; ` +
+          `its keys are [${this.#shape.keys.join(", ")}]`
+      })
+    }
+    return this.values[index]
+  }
+
+  /** The record as a plain object `{ key: value }`. A key `__proto__` stays data. */
+  toObject(): T {
+    const object: Record<string, unknown> = {}
+    const keys = this.#shape.keys
+    for (let i = 0; i < keys.length; i++) {
+      Object.defineProperty(object, keys[i]!, { value: this.values[i], enumerable: true, writable: true, configurable: true })
+    }
+    return object as T
+  }
+
+  /** `[key, value]` pairs in column order. */
+  entries(): Array<[string, unknown]> {
+    return this.#shape.keys.map((key, i) => [key, this.values[i]])
+  }
+
+  toJSON(): T {
+    return this.toObject()
+  }
+
+  toString(): string {
+    return `Neo4jRecord(${this.#shape.keys.map((k, i) => `${k}: ${String(this.values[i])}`).join(", ")})`
+  }
+}
+
+/**
+ * Whether a value is a {@link Neo4jRecord}.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isNeo4jRecord = (u: unknown): u is Neo4jRecord => u instanceof Neo4jRecord

@@ -1,0 +1,461 @@
+/**
+ * Sessions and transactions. A session is a causally chained sequence of work against one
+ * database: auto-commit queries (`run`, `stream`), explicit transactions as scoped resources
+ * (`beginTransaction`: rolled back when the scope closes without a commit), and transaction
+ * functions (`executeRead` / `executeWrite`) that re-run their work when the failure is transient.
+ *
+ * @since 0.1.0
+ */
+import { Context, Duration, Effect, Exit, Layer, Scope, Stream } from "effect"
+import type * as Requests from "./bolt/Requests.ts"
+import type { BoltConnection } from "./connection/BoltConnection.ts"
+import { SummaryHandler } from "./connection/BoltConnection.ts"
+import { QueryResult } from "./connection/QueryResult.ts"
+import * as RequestEncoders from "./bolt/Requests.ts"
+import type * as Auth from "./Neo4jAuth.ts"
+import * as Bookmarks from "./Neo4jBookmarks.ts"
+import type { RetrySchedule } from "./Neo4jConfig.ts"
+import { isRetryable, type Neo4jError, Neo4jUsageError } from "./Neo4jError.ts"
+import type { Neo4jRecord } from "./Neo4jRecord.ts"
+import type { EagerResult } from "./Neo4jResult.ts"
+import { type AccessMode, type Driver, spanAttributes } from "./internal/driver.ts"
+
+/**
+ * Query parameters: a map from names to values with a Cypher type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Parameters = Readonly<Record<string, unknown>>
+
+/**
+ * Per-transaction settings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TransactionConfig {
+  /** The server ends the transaction after this long (`tx_timeout`). */
+  readonly timeout?: Duration.Input | undefined
+  /** Attached to the transaction, visible in `SHOW TRANSACTIONS` and the query log. */
+  readonly metadata?: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * Session settings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionConfig {
+  /** Database to use (default: the driver's, else the server's home database). */
+  readonly database?: string | undefined
+  /** Mode of auto-commit queries and explicit transactions (default WRITE). */
+  readonly defaultAccessMode?: AccessMode | undefined
+  /** Bookmarks the first transaction waits for. */
+  readonly bookmarks?: ReadonlyArray<string> | undefined
+  /** Shares bookmarks with other sessions (the driver's default manager is used by executeQuery). */
+  readonly bookmarkManager?: Bookmarks.BookmarkManager | undefined
+  /** Records per PULL for this session. */
+  readonly fetchSize?: number | undefined
+  /** Run as this user (needs the impersonation privilege; Enterprise). */
+  readonly impersonatedUser?: string | undefined
+  /** Authenticate this session's work as another user (Bolt 5.1+). */
+  readonly auth?: Auth.AuthToken | undefined
+  /** Notification filters of this session's queries (Bolt 5.2+). */
+  readonly notifications?: Requests.NotificationFilter | undefined
+}
+
+/**
+ * Settings of a transaction function: the transaction's and the retry policy.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TransactionFunctionConfig extends TransactionConfig {
+  /** Replaces the driver's retry schedule for this call. */
+  readonly retry?: RetrySchedule | undefined
+}
+
+/**
+ * An open explicit transaction.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Neo4jTransaction {
+  /** Runs a query and reads all its records. */
+  readonly run: <T extends Record<string, unknown> = Record<string, unknown>>(
+    query: string,
+    parameters?: Parameters
+  ) => Effect.Effect<EagerResult<T>, Neo4jError>
+  /** Runs a query and streams its records, fetched batch by batch as the consumer pulls. */
+  readonly stream: <T extends Record<string, unknown> = Record<string, unknown>>(
+    query: string,
+    parameters?: Parameters
+  ) => Stream.Stream<Neo4jRecord<T>, Neo4jError>
+  readonly commit: Effect.Effect<void, Neo4jError>
+  readonly rollback: Effect.Effect<void, Neo4jError>
+  readonly isOpen: Effect.Effect<boolean>
+}
+
+/**
+ * The transaction of a transaction function, as a service its work can require.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Transaction extends Context.Service<Transaction, Neo4jTransaction>()("effect-neo4j/Neo4jSession/Transaction") {}
+
+/**
+ * The work of a transaction function: a function of the transaction, or an Effect that requires
+ * the `Transaction` service.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TransactionWork<A, E, R> =
+  | ((tx: Neo4jTransaction) => Effect.Effect<A, E, R>)
+  | Effect.Effect<A, E, R>
+
+/**
+ * A session.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Neo4jSession {
+  /** An auto-commit query, read to the end. */
+  readonly run: <T extends Record<string, unknown> = Record<string, unknown>>(
+    query: string,
+    parameters?: Parameters,
+    config?: TransactionConfig
+  ) => Effect.Effect<EagerResult<T>, Neo4jError>
+  /** An auto-commit query whose records are streamed (PULL n on demand, DISCARD on early stop). */
+  readonly stream: <T extends Record<string, unknown> = Record<string, unknown>>(
+    query: string,
+    parameters?: Parameters,
+    config?: TransactionConfig
+  ) => Stream.Stream<Neo4jRecord<T>, Neo4jError>
+  /** An explicit transaction, rolled back when the scope closes unless committed. */
+  readonly beginTransaction: (config?: TransactionConfig) => Effect.Effect<Neo4jTransaction, Neo4jError, Scope.Scope>
+  /** A read transaction function, retried on transient failures. */
+  readonly executeRead: <A, E, R>(
+    work: TransactionWork<A, E, R>,
+    config?: TransactionFunctionConfig
+  ) => Effect.Effect<A, E | Neo4jError, Exclude<R, Transaction>>
+  /** A write transaction function, retried on transient failures. */
+  readonly executeWrite: <A, E, R>(
+    work: TransactionWork<A, E, R>,
+    config?: TransactionFunctionConfig
+  ) => Effect.Effect<A, E | Neo4jError, Exclude<R, Transaction>>
+  /** The bookmarks of the last transaction this session committed. */
+  readonly lastBookmarks: Effect.Effect<ReadonlyArray<string>>
+}
+
+/**
+ * The current session, as a service.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class Session extends Context.Service<Session, Neo4jSession>()("effect-neo4j/Neo4jSession/Session") {}
+
+const timeoutMillis = (config: TransactionConfig | undefined): number | undefined =>
+  config?.timeout === undefined ? undefined : Math.ceil(Duration.toMillis(config.timeout))
+
+/** Maps a non-success exit of a stream consumer to what to do with the unfinished result. */
+const finishResult = (result: QueryResult, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
+  if (result.finished || result.connection.broken !== undefined) return Effect.void
+  // Stopped early by choice (take, first): DISCARD keeps auto-commit writes and the transaction.
+  // Interrupted or failed: leave it; releasing the connection RESETs it, which stops the server.
+  if (Exit.isFailure(exit)) return Effect.void
+  return Effect.ignore(result.consume)
+}
+
+const eager = <T extends Record<string, unknown>>(result: QueryResult): Effect.Effect<EagerResult<T>, Neo4jError> =>
+  Effect.gen(function*() {
+    const records = yield* result.collect
+    const summary = yield* result.summary
+    return { keys: result.shape?.keys ?? [], records: records as Array<Neo4jRecord<T>>, summary }
+  })
+
+const recordStream = <T extends Record<string, unknown>>(result: QueryResult): Stream.Stream<Neo4jRecord<T>, Neo4jError> =>
+  Stream.fromPull(Effect.succeed(result.nextBatch)) as Stream.Stream<Neo4jRecord<T>, Neo4jError>
+
+/**
+ * Makes a session over the driver core.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession => {
+  const database = config.database ?? driver.config.database
+  const defaultMode: AccessMode = config.defaultAccessMode ?? "WRITE"
+  const fetchSize = config.fetchSize ?? driver.config.fetchSize
+  const manager = config.bookmarkManager
+  let bookmarks: ReadonlyArray<string> = config.bookmarks ?? []
+
+  const startBookmarks: Effect.Effect<ReadonlyArray<string>> = manager === undefined
+    ? Effect.sync(() => bookmarks)
+    : Effect.map(manager.getBookmarks, (managed) => Array.from(new Set([...bookmarks, ...managed])))
+
+  const updateBookmarks = (started: ReadonlyArray<string>, metadata: Readonly<Record<string, unknown>>) =>
+    Effect.suspend(() => {
+      const next = Bookmarks.fromMetadata(metadata)
+      if (next.length === 0) return Effect.void
+      bookmarks = next
+      return manager === undefined ? Effect.void : manager.updateBookmarks(started, next)
+    })
+
+  // An auto-commit query's bookmark arrives with its final summary.
+  const completed = (result: QueryResult, started: ReadonlyArray<string>) =>
+    Effect.suspend(() => result.finalMetadata === undefined ? Effect.void : updateBookmarks(started, result.finalMetadata))
+
+  const acquire = (mode: AccessMode) =>
+    driver.acquire({ mode, database, impersonatedUser: config.impersonatedUser, auth: config.auth })
+
+  const extra = (
+    mode: AccessMode,
+    started: ReadonlyArray<string>,
+    txConfig: TransactionConfig | undefined
+  ): Requests.TransactionExtra => ({
+    bookmarks: started,
+    txTimeoutMillis: timeoutMillis(txConfig),
+    txMetadata: txConfig?.metadata,
+    mode: mode === "READ" ? "read" : "write",
+    database,
+    impersonatedUser: config.impersonatedUser,
+    notifications: config.notifications
+  })
+
+  /** Enqueues RUN (+ PULL) of an auto-commit query; the result's completion updates bookmarks. */
+  const startAutoCommit = (
+    connection: BoltConnection,
+    query: string,
+    parameters: Parameters,
+    started: ReadonlyArray<string>,
+    txConfig: TransactionConfig | undefined
+  ): Effect.Effect<QueryResult, Neo4jError> =>
+    Effect.suspend(() => {
+      const result = new QueryResult(connection, { query, parameters, fetchSize })
+      const error = connection.enqueue(
+        (w, ctx) => RequestEncoders.run(w, { query, parameters, ...extra(defaultMode, started, txConfig) }, ctx),
+        result.runHandler
+      )
+      if (error !== undefined) return Effect.fail(error)
+      return Effect.succeed(result)
+    })
+
+  const run = <T extends Record<string, unknown> = Record<string, unknown>>(
+    query: string,
+    parameters: Parameters = {},
+    txConfig?: TransactionConfig
+  ): Effect.Effect<EagerResult<T>, Neo4jError> =>
+    Effect.scoped(
+      Effect.gen(function*() {
+        const started = yield* startBookmarks
+        const connection = yield* acquire(defaultMode)
+        const result = yield* startAutoCommit(connection, query, parameters, started, txConfig)
+        const eagerResult = yield* eager<T>(result)
+        yield* completed(result, started)
+        return eagerResult
+      })
+    ).pipe(Effect.withSpan("Neo4jSession.run", { attributes: spanAttributes(driver, "run", database, query) }))
+
+  const stream = <T extends Record<string, unknown> = Record<string, unknown>>(
+    query: string,
+    parameters: Parameters = {},
+    txConfig?: TransactionConfig
+  ): Stream.Stream<Neo4jRecord<T>, Neo4jError> =>
+    Stream.unwrap(
+      Effect.gen(function*() {
+        const started = yield* startBookmarks
+        const connection = yield* acquire(defaultMode)
+        const result = yield* startAutoCommit(connection, query, parameters, started, txConfig)
+        yield* Effect.addFinalizer((exit) => Effect.andThen(finishResult(result, exit), completed(result, started)))
+        return recordStream<T>(result)
+      })
+    )
+
+  const beginTransaction = (txConfig?: TransactionConfig, mode: AccessMode = defaultMode) =>
+    Effect.gen(function*() {
+      const started = yield* startBookmarks
+      const connection = yield* acquire(mode)
+      return yield* openTransaction(connection, extra(mode, started, txConfig), fetchSize, (metadata) =>
+        updateBookmarks(started, metadata))
+    }).pipe(Effect.withSpan("Neo4jSession.beginTransaction", { attributes: spanAttributes(driver, "begin", database) }))
+
+  const transactionFunction = (mode: AccessMode) =>
+  <A, E, R>(
+    work: TransactionWork<A, E, R>,
+    fnConfig?: TransactionFunctionConfig
+  ): Effect.Effect<A, E | Neo4jError, Exclude<R, Transaction>> => {
+    const attempt = Effect.scoped(
+      Effect.gen(function*() {
+        const tx = yield* beginTransaction(fnConfig, mode)
+        const value = yield* (Effect.isEffect(work)
+          ? Effect.provideService(work, Transaction, tx)
+          : work(tx)) as Effect.Effect<A, E, Exclude<R, Transaction>>
+        yield* tx.commit
+        return value
+      })
+    )
+    return attempt.pipe(
+      Effect.retry({ schedule: fnConfig?.retry ?? driver.config.retry, while: isRetryable }),
+      Effect.withSpan(mode === "READ" ? "Neo4jSession.executeRead" : "Neo4jSession.executeWrite", {
+        attributes: spanAttributes(driver, mode === "READ" ? "executeRead" : "executeWrite", database)
+      })
+    )
+  }
+
+  return {
+    run,
+    stream,
+    beginTransaction: (txConfig) => beginTransaction(txConfig),
+    executeRead: transactionFunction("READ"),
+    executeWrite: transactionFunction("WRITE"),
+    lastBookmarks: Effect.sync(() => bookmarks)
+  }
+}
+
+type TransactionState = "open" | "committed" | "rolledBack" | "failed"
+
+/**
+ * BEGIN on a leased connection (pipelined with the first query) and the transaction's API; when
+ * the scope closes on an open transaction, it is rolled back.
+ */
+const openTransaction = (
+  connection: BoltConnection,
+  beginExtra: Requests.TransactionExtra,
+  fetchSize: number,
+  onCommitted: (metadata: Readonly<Record<string, unknown>>) => Effect.Effect<void>
+): Effect.Effect<Neo4jTransaction, Neo4jError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const begin = new SummaryHandler()
+    const beginError = connection.enqueue((w, ctx) => RequestEncoders.begin(w, beginExtra, ctx), begin)
+    if (beginError !== undefined) return yield* beginError
+    let state: TransactionState = "open"
+    let failure: Neo4jError | undefined = undefined
+    const results: Array<QueryResult> = []
+
+    const closedError = () =>
+      failure ?? new Neo4jUsageError({ message: `The transaction is ${state === "open" ? "open" : state}; start a new one` })
+
+    const fail = (error: Neo4jError) =>
+      Effect.sync(() => {
+        if (state === "open") {
+          state = "failed"
+          failure = error
+        }
+      })
+
+    // The BEGIN outcome, once known: a failed BEGIN explains the IGNORED that follow it.
+    const beginOutcome = Effect.suspend(() =>
+      begin.done ? (begin.error === undefined ? Effect.void : Effect.fail(begin.error)) : Effect.void
+    )
+
+    const startQuery = (query: string, parameters: Parameters): Effect.Effect<QueryResult, Neo4jError> =>
+      Effect.suspend(() => {
+        if (state !== "open") return Effect.fail(closedError())
+        const result = new QueryResult(connection, { query, parameters, fetchSize })
+        const error = connection.enqueue((w, ctx) => RequestEncoders.run(w, { query, parameters }, ctx), result.runHandler)
+        if (error !== undefined) return Effect.fail(error)
+        results.push(result)
+        return Effect.succeed(result)
+      })
+
+    const run = <T extends Record<string, unknown> = Record<string, unknown>>(query: string, parameters: Parameters = {}) =>
+      Effect.flatMap(startQuery(query, parameters), (result) =>
+        eager<T>(result).pipe(
+          Effect.catch((error) => Effect.andThen(beginOutcome, Effect.fail(error))),
+          Effect.tapError(fail)
+        ))
+
+    const stream = <T extends Record<string, unknown> = Record<string, unknown>>(query: string, parameters: Parameters = {}) =>
+      Stream.unwrap(
+        Effect.gen(function*() {
+          const result = yield* startQuery(query, parameters)
+          yield* Effect.addFinalizer((exit) => finishResult(result, exit))
+          return recordStream<T>(result).pipe(
+            Stream.catch((error) => Stream.fromEffect(Effect.andThen(beginOutcome, Effect.fail(error)))),
+            Stream.tapError(fail)
+          )
+        })
+      )
+
+    // Results still open at COMMIT are read to the end first (their records stay available).
+    const settleResults = Effect.forEach(results, (r) => (r.finished ? Effect.void : Effect.ignore(r.consume)), {
+      discard: true
+    })
+
+    const end = (encode: typeof RequestEncoders.commit, next: "committed" | "rolledBack") =>
+      Effect.suspend(() => {
+        if (state !== "open") return Effect.fail(closedError())
+        return settleResults.pipe(
+          Effect.andThen(connection.request(encode)),
+          Effect.catch((error) => Effect.andThen(beginOutcome, Effect.fail(error))),
+          Effect.tapError(fail),
+          Effect.tap(() => Effect.sync(() => void (state = next)))
+        )
+      })
+
+    const commit = Effect.flatMap(end(RequestEncoders.commit, "committed"), onCommitted)
+    const rollback = Effect.asVoid(end(RequestEncoders.rollback, "rolledBack"))
+
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        if (state !== "open" || connection.broken !== undefined) return Effect.void
+        // Nothing was sent yet: dropping the buffered BEGIN is enough, RESET on release cleans up.
+        return Effect.ignore(rollback)
+      })
+    )
+
+    return {
+      run,
+      stream,
+      commit,
+      rollback,
+      isOpen: Effect.sync(() => state === "open")
+    } satisfies Neo4jTransaction
+  })
+
+/**
+ * A session for the lifetime of the layer, as the `Session` service.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (driver: Driver, config?: SessionConfig): Layer.Layer<Session> =>
+  Layer.succeed(Session, make(driver, config))
+
+/**
+ * Runs an auto-commit query in the current session.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const run = <T extends Record<string, unknown> = Record<string, unknown>>(
+  query: string,
+  parameters?: Parameters,
+  config?: TransactionConfig
+): Effect.Effect<EagerResult<T>, Neo4jError, Session> => Session.use((s) => s.run<T>(query, parameters, config))
+
+/**
+ * The transaction of the current transaction function.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const transaction: Effect.Effect<Neo4jTransaction, never, Transaction> = Transaction.useSync((tx) => tx)
+
+/**
+ * Runs a query in the transaction of the current transaction function.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const query = <T extends Record<string, unknown> = Record<string, unknown>>(
+  text: string,
+  parameters?: Parameters
+): Effect.Effect<EagerResult<T>, Neo4jError, Transaction> => Transaction.use((tx) => tx.run<T>(text, parameters))

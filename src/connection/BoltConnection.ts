@@ -1,0 +1,435 @@
+/**
+ * One Bolt connection: socket, handshake, HELLO/LOGON, pipelined requests and their responses.
+ *
+ * Shape (a deliberate change from a dedicated reader fiber, see ARCHITECTURE "Connection"): a
+ * connection is leased to one session at a time, and whoever waits for a response pumps the
+ * socket itself. `pump` pulls socket chunks, de-chunks and decodes them, and hands each response
+ * to the handler queued with its request (FIFO, as Bolt answers in order), until the caller's
+ * condition holds. Records of an earlier, still open result are thereby buffered for it. This
+ * costs no fiber hand-off per response (measured in `npm run bench`, workloads a/b), keeps
+ * backpressure end to end (nothing reads the socket unless a consumer waits), and makes
+ * interruption simple: an interrupted caller leaves its handlers queued, and the pool's release
+ * sends RESET and drains them before the connection is used again.
+ */
+import { Duration, Effect, Scope } from "effect"
+import * as Capabilities from "../bolt/Capabilities.ts"
+import { Dechunker } from "../bolt/Chunking.ts"
+import * as Handshake from "../bolt/Handshake.ts"
+import { MessageWriter } from "../bolt/MessageWriter.ts"
+import * as Metadata from "../bolt/Metadata.ts"
+import * as Requests from "../bolt/Requests.ts"
+import * as Responses from "../bolt/Responses.ts"
+import * as Version from "../bolt/Version.ts"
+import type { AuthToken } from "../Neo4jAuth.ts"
+import {
+  Neo4jConnectionError,
+  type Neo4jError,
+  Neo4jProtocolError,
+  Neo4jUsageError
+} from "../Neo4jError.ts"
+import type { ServerInfo } from "../Neo4jSummary.ts"
+import { formatAddress, type ServerAddress } from "../internal/uri.ts"
+import type { ValueCodecOptions } from "../packstream/Options.ts"
+import { PackStreamReader } from "../packstream/Reader.ts"
+import * as Transport from "./Transport.ts"
+
+/** Receives the responses to one request, in order: records (PULL only), then one summary. */
+export interface ResponseHandler {
+  onRecord(fields: ReadonlyArray<unknown>): void
+  onSuccess(metadata: Readonly<Record<string, unknown>>): void
+  onFailure(error: Neo4jError): void
+  onIgnored(): void
+}
+
+/** A handler for requests whose answer only matters as success or failure. */
+export class SummaryHandler implements ResponseHandler {
+  done = false
+  metadata: Readonly<Record<string, unknown>> | undefined = undefined
+  error: Neo4jError | undefined = undefined
+  ignored = false
+  onRecord(): void {}
+  onSuccess(metadata: Readonly<Record<string, unknown>>): void {
+    this.metadata = metadata
+    this.done = true
+  }
+  onFailure(error: Neo4jError): void {
+    this.error = error
+    this.done = true
+  }
+  onIgnored(): void {
+    this.ignored = true
+    this.done = true
+  }
+  /** The outcome once `done`: the metadata, or the failure (IGNORED counts as a failure). */
+  result(): Effect.Effect<Readonly<Record<string, unknown>>, Neo4jError> {
+    if (this.error !== undefined) return Effect.fail(this.error)
+    if (this.metadata !== undefined) return Effect.succeed(this.metadata)
+    return Effect.fail(
+      new Neo4jProtocolError({ message: "The server ignored a request that had no earlier failure to explain it" })
+    )
+  }
+}
+
+/** Server hints from HELLO SUCCESS that change the driver's behaviour. */
+export interface ServerHints {
+  /** `connection.recv_timeout_seconds`: no response within this time means the connection is dead. */
+  readonly receiveTimeout: Duration.Duration | undefined
+  readonly telemetryEnabled: boolean
+  readonly ssrEnabled: boolean
+}
+
+export interface ConnectionOptions {
+  readonly address: ServerAddress
+  readonly tls?: Transport.TlsSettings | undefined
+  readonly connectTimeout: Duration.Duration
+  readonly auth: AuthToken
+  readonly userAgent: string
+  readonly boltAgent: Requests.BoltAgent
+  /** Present for routing drivers (neo4j://): sent in HELLO as `routing`. */
+  readonly routingContext?: Readonly<Record<string, string>> | undefined
+  readonly notifications?: Requests.NotificationFilter | undefined
+  readonly integers: ValueCodecOptions["integers"]
+  /** Bolt versions to propose, best first (tests pin one). */
+  readonly proposals?: ReadonlyArray<Handshake.VersionRange> | undefined
+}
+
+let nextConnectionNumber = 0
+
+const INITIAL_WRITE_BUFFER = 16 * 1024
+// GOODBYE is a struct header and a tag, framed: 6 bytes.
+const GOODBYE_BUFFER = 16
+
+/** An encoder of one request, as in `bolt/Requests.ts`. */
+export type Encoder = (writer: MessageWriter, context: Requests.EncodeContext) => Requests.EncodeResult
+
+/** What HELLO SUCCESS established. */
+interface Established {
+  readonly capabilities: Capabilities.BoltCapabilities
+  readonly server: ServerInfo
+  readonly serverConnectionId: string
+  readonly hints: ServerHints
+}
+
+const NO_HINTS: ServerHints = { receiveTimeout: undefined, telemetryEnabled: false, ssrEnabled: false }
+
+/** A live Bolt connection (authenticated once {@link connect} returns it). */
+export class BoltConnection {
+  readonly id: string
+  readonly address: ServerAddress
+  readonly integers: ValueCodecOptions["integers"]
+  capabilities: Capabilities.BoltCapabilities
+  codec: ValueCodecOptions
+  server: ServerInfo
+  serverConnectionId = ""
+  hints: ServerHints = NO_HINTS
+  /** The auth token this connection is currently authenticated with. */
+  auth: AuthToken
+  /** Set once the connection cannot be used again (socket closed, protocol broken, timeout). */
+  broken: Neo4jConnectionError | Neo4jProtocolError | undefined = undefined
+  /** A FAILURE arrived and no RESET has cleared it yet: requests are IGNORED until then. */
+  failed = false
+
+  readonly #transport: Transport.Transport
+  readonly #dechunker = new Dechunker()
+  #reader: PackStreamReader
+  readonly #out = new MessageWriter(INITIAL_WRITE_BUFFER)
+  #context: Requests.EncodeContext
+  readonly #handlers: Array<ResponseHandler> = []
+  #pull: Effect.Effect<ReadonlyArray<Uint8Array>, Neo4jConnectionError>
+
+  constructor(init: {
+    readonly transport: Transport.Transport
+    readonly address: ServerAddress
+    readonly version: Version.BoltVersion
+    readonly integers: ValueCodecOptions["integers"]
+    readonly auth: AuthToken
+  }) {
+    this.id = `bolt-${++nextConnectionNumber}`
+    this.#transport = init.transport
+    this.address = init.address
+    this.integers = init.integers
+    this.capabilities = Capabilities.forVersion(init.version)
+    this.codec = Capabilities.codecOptions(this.capabilities, init.integers)
+    this.#reader = new PackStreamReader(this.codec)
+    this.#context = { capabilities: this.capabilities, codec: this.codec }
+    this.server = { address: formatAddress(init.address), agent: "", protocolVersion: Version.format(init.version) }
+    this.auth = init.auth
+    this.#pull = init.transport.pull
+  }
+
+  /** Applies what HELLO SUCCESS said (server agent, hints, the 4.4 `utc` patch). */
+  establish(established: Established): void {
+    this.capabilities = established.capabilities
+    this.codec = Capabilities.codecOptions(established.capabilities, this.integers)
+    this.#reader = new PackStreamReader(this.codec)
+    this.#context = { capabilities: this.capabilities, codec: this.codec }
+    this.server = established.server
+    this.serverConnectionId = established.serverConnectionId
+    this.hints = established.hints
+    const timeout = established.hints.receiveTimeout
+    const address = formatAddress(this.address)
+    this.#pull = timeout === undefined ? this.#transport.pull : Effect.timeoutOrElse(this.#transport.pull, {
+      duration: timeout,
+      orElse: () =>
+        Effect.fail(
+          new Neo4jConnectionError({
+            reason: "Timeout",
+            address,
+            message: `No response from ${address} within ${Duration.format(timeout)} ` +
+              `(the server's connection.recv_timeout_seconds hint); the connection is closed.`
+          })
+        )
+    })
+  }
+
+  /** Bytes received before the connection object existed (they followed the handshake reply). */
+  feed(bytes: Uint8Array): void {
+    this.#dechunker.feed(bytes)
+  }
+
+  /** Whether the socket is still open (a closed one is destroyed by the pool, not reused). */
+  get isOpen(): boolean {
+    return this.broken === undefined && this.#transport.isOpen()
+  }
+
+  /** Responses still expected (requests sent or queued whose summary has not arrived). */
+  get pending(): number {
+    return this.#handlers.length
+  }
+
+  /**
+   * Encodes one request into the outgoing buffer and queues its handler; nothing is sent before
+   * {@link flush}. An encoding failure (a parameter without a Cypher type) removes the partly
+   * written request, keeps the ones before it, and is returned.
+   */
+  enqueue(encode: Encoder, handler: ResponseHandler): Neo4jUsageError | undefined {
+    const out = this.#out
+    const mark = out.length
+    const error = encode(out, this.#context)
+    if (error !== undefined) {
+      out.truncate(mark)
+      return error
+    }
+    this.#handlers.push(handler)
+    return undefined
+  }
+
+  /** Sends everything enqueued since the last flush in one write. */
+  get flush(): Effect.Effect<void, Neo4jConnectionError> {
+    return Effect.suspend(() => {
+      if (this.broken !== undefined) return Effect.fail(this.brokenError())
+      if (this.#out.length === 0) return Effect.void
+      // The socket may hold on to the bytes after write() returns: hand it its own copy.
+      const bytes = this.#out.toUint8Array()
+      this.#out.reset()
+      return Effect.tapError(this.#transport.write(bytes), (error) => Effect.sync(() => this.markBroken(error)))
+    })
+  }
+
+  /** The error to report for any use of a broken connection. */
+  brokenError(): Neo4jConnectionError {
+    const broken = this.broken
+    if (broken instanceof Neo4jConnectionError) return broken
+    return new Neo4jConnectionError({
+      reason: "Closed",
+      address: formatAddress(this.address),
+      message: `The connection to ${formatAddress(this.address)} was closed after a protocol error`,
+      cause: broken
+    })
+  }
+
+  markBroken(error: Neo4jConnectionError | Neo4jProtocolError): void {
+    this.broken ??= error
+  }
+
+  /**
+   * Reads and dispatches responses until `until()` holds. Every complete message already received
+   * is dispatched before the condition is checked, so one socket read yields one batch of records
+   * however the caller's condition is phrased. Fails only for the connection itself (closed, timed
+   * out, garbage on the wire); server FAILUREs go to the request's handler.
+   */
+  pump(until: () => boolean): Effect.Effect<void, Neo4jConnectionError | Neo4jProtocolError> {
+    return Effect.suspend(() => this.#pumpLoop(until))
+  }
+
+  #pumpLoop(until: () => boolean): Effect.Effect<void, Neo4jConnectionError | Neo4jProtocolError> {
+    for (;;) {
+      if (this.broken !== undefined) return Effect.fail(this.broken)
+      const body = this.#dechunker.next()
+      if (body === undefined) {
+        if (until()) return Effect.void
+        return Effect.flatMap(
+          Effect.tapError(this.#pull, (error) => Effect.sync(() => this.markBroken(error))),
+          (pieces) => {
+            for (let i = 0; i < pieces.length; i++) this.#dechunker.feed(pieces[i]!)
+            return this.#pumpLoop(until)
+          }
+        )
+      }
+      const error = body instanceof Neo4jProtocolError ? body : this.#dispatch(body)
+      if (error !== undefined) {
+        this.markBroken(error)
+        return Effect.fail(error)
+      }
+    }
+  }
+
+  #dispatch(body: Uint8Array): Neo4jProtocolError | undefined {
+    const response = Responses.decode(this.#reader, body)
+    if (response instanceof Neo4jProtocolError) return response
+    const handler = this.#handlers[0]
+    if (handler === undefined) {
+      return new Neo4jProtocolError({ message: `Unexpected ${response._tag} response with no request waiting` })
+    }
+    switch (response._tag) {
+      case "Record":
+        handler.onRecord(response.fields)
+        return undefined
+      case "Success":
+        this.#handlers.shift()
+        handler.onSuccess(response.metadata)
+        return undefined
+      case "Failure":
+        this.#handlers.shift()
+        this.failed = true
+        handler.onFailure(response.error)
+        return undefined
+      case "Ignored":
+        this.#handlers.shift()
+        handler.onIgnored()
+        return undefined
+    }
+  }
+
+  /** Enqueues, flushes and waits for a request whose answer is a single summary. */
+  request(encode: Encoder): Effect.Effect<Readonly<Record<string, unknown>>, Neo4jError> {
+    return Effect.suspend(() => {
+      const handler = new SummaryHandler()
+      const error = this.enqueue(encode, handler)
+      if (error !== undefined) return Effect.fail(error)
+      return this.flush.pipe(
+        Effect.andThen(this.pump(() => handler.done)),
+        Effect.andThen(Effect.suspend(() => handler.result()))
+      )
+    })
+  }
+
+  /**
+   * RESET: stops whatever the server is doing, clears a failure, and waits until every earlier
+   * request has been answered, so the connection is clean for the next user.
+   */
+  get reset(): Effect.Effect<void, Neo4jError> {
+    return Effect.tap(this.request(Requests.reset), () => Effect.sync(() => void (this.failed = false)))
+  }
+
+  /**
+   * Best-effort GOODBYE; the socket closes with the connection's scope. Not sent while answers are
+   * outstanding: the server closes at once on GOODBYE and they would never arrive.
+   */
+  get goodbye(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.broken !== undefined || !this.#transport.isOpen() || this.#handlers.length > 0) return Effect.void
+      const out = new MessageWriter(GOODBYE_BUFFER)
+      Requests.goodbye(out)
+      return Effect.ignore(this.#transport.write(out.toUint8Array()))
+    })
+  }
+}
+
+const handshake = (
+  transport: Transport.Transport,
+  address: ServerAddress,
+  proposals: ReadonlyArray<Handshake.VersionRange>
+): Effect.Effect<{ readonly version: Version.BoltVersion; readonly rest: Uint8Array }, Neo4jConnectionError | Neo4jProtocolError> =>
+  Effect.gen(function*() {
+    yield* transport.write(Handshake.encodePreamble(proposals))
+    const reader = new Handshake.HandshakeReader(proposals)
+    while (true) {
+      const pieces = yield* transport.pull
+      for (const piece of pieces) {
+        const result = reader.feed(piece)
+        if (result._tag === "NeedMore") continue
+        if (result._tag !== "Agreed") {
+          return yield* Effect.fail(
+            result._tag === "Neo4jConnectionError"
+              ? new Neo4jConnectionError({
+                reason: result.reason,
+                message: result.message,
+                address: formatAddress(address),
+                cause: result.cause
+              })
+              : result
+          )
+        }
+        if (result.answer.length > 0) yield* transport.write(result.answer)
+        return { version: result.version, rest: result.rest }
+      }
+    }
+  })
+
+const hintSeconds = (value: unknown): Duration.Duration | undefined => {
+  const seconds = typeof value === "bigint" ? Number(value) : value
+  return typeof seconds === "number" && seconds > 0 ? Duration.seconds(seconds) : undefined
+}
+
+/**
+ * Opens, negotiates and authenticates a connection in the current scope; GOODBYE is sent and the
+ * socket closed when the scope closes.
+ */
+export const connect = (
+  options: ConnectionOptions
+): Effect.Effect<BoltConnection, Neo4jError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const transport = yield* Transport.open({
+      address: options.address,
+      tls: options.tls,
+      connectTimeout: options.connectTimeout
+    })
+    const proposals = options.proposals ?? Handshake.DEFAULT_PROPOSALS
+    const { version, rest } = yield* handshake(transport, options.address, proposals)
+    const connection = new BoltConnection({
+      transport,
+      address: options.address,
+      version,
+      integers: options.integers,
+      auth: options.auth
+    })
+    connection.feed(rest)
+    yield* Effect.addFinalizer(() => connection.goodbye)
+
+    // HELLO and (5.1+) LOGON are pipelined in one write.
+    const carriesCredentials = connection.capabilities.helloCarriesCredentials
+    const hello = new SummaryHandler()
+    const logon = new SummaryHandler()
+    const helloError = connection.enqueue((w, ctx) =>
+      Requests.hello(w, {
+        userAgent: options.userAgent,
+        boltAgent: options.boltAgent,
+        routing: options.routingContext,
+        notifications: options.notifications,
+        auth: carriesCredentials ? options.auth : undefined
+      }, ctx), hello)
+    if (helloError !== undefined) return yield* helloError
+    if (!carriesCredentials) {
+      const logonError = connection.enqueue((w, ctx) => Requests.logon(w, options.auth, ctx), logon)
+      if (logonError !== undefined) return yield* logonError
+    }
+    yield* connection.flush
+    yield* connection.pump(() => hello.done && (carriesCredentials || logon.done))
+    const metadata = yield* hello.result()
+    if (!carriesCredentials) yield* logon.result()
+
+    const info = Metadata.hello(metadata)
+    if (info instanceof Neo4jProtocolError) return yield* info
+    connection.establish({
+      capabilities: info.utcPatch ? Capabilities.withUtcPatch(connection.capabilities) : connection.capabilities,
+      server: { address: formatAddress(options.address), agent: info.server ?? "", protocolVersion: Version.format(version) },
+      serverConnectionId: info.connectionId ?? "",
+      hints: {
+        receiveTimeout: hintSeconds(info.hints.recvTimeoutSeconds),
+        telemetryEnabled: info.hints.telemetryEnabled === true,
+        ssrEnabled: info.hints.ssrEnabled === true
+      }
+    })
+    return connection
+  })

@@ -1,0 +1,202 @@
+/**
+ * The client side of one query on a connection: the handlers of its RUN and PULL/DISCARD requests,
+ * the buffered records, and the pulls that ask the server for more only when the consumer wants
+ * them (`PULL {n}`, backpressure from the protocol).
+ */
+import { Cause, Effect } from "effect"
+import type { NonEmptyReadonlyArray } from "effect/Array"
+import * as Requests from "../bolt/Requests.ts"
+import { type Neo4jError, Neo4jProtocolError } from "../Neo4jError.ts"
+import { Neo4jRecord, RecordShape } from "../Neo4jRecord.ts"
+import * as Neo4jSummary from "../Neo4jSummary.ts"
+import type { BoltConnection, ResponseHandler } from "./BoltConnection.ts"
+
+/** Everything a result needs to know about its query. */
+export interface QuerySpec {
+  readonly query: string
+  readonly parameters: Readonly<Record<string, unknown>>
+  /** Records requested per PULL; -1 for all at once. */
+  readonly fetchSize: number
+}
+
+const NO_QID = -1
+
+const fieldNames = (fields: unknown): ReadonlyArray<string> =>
+  Array.isArray(fields) ? fields.map((f) => (typeof f === "string" ? f : String(f))) : []
+
+/**
+ * One open result. It is its own handler for RUN (keys, qid) and for every PULL (records, then
+ * `has_more` or the final metadata).
+ */
+export class QueryResult {
+  readonly connection: BoltConnection
+  readonly spec: QuerySpec
+  shape: RecordShape | undefined = undefined
+  qid = NO_QID
+  runMetadata: Readonly<Record<string, unknown>> = {}
+  finalMetadata: Readonly<Record<string, unknown>> | undefined = undefined
+  error: Neo4jError | undefined = undefined
+  buffer: Array<Neo4jRecord> = []
+  /** PULL/DISCARD requests on their way whose summary has not arrived yet. */
+  inFlight = 0
+  /** The server has more records for this query after the last summary. */
+  hasMore = true
+  /** The consumer gave up on the records: the ones still arriving are dropped. */
+  discarding = false
+
+  readonly runHandler: ResponseHandler
+  readonly pullHandler: ResponseHandler
+
+  constructor(connection: BoltConnection, spec: QuerySpec) {
+    this.connection = connection
+    this.spec = spec
+    const fail = (error: Neo4jError) => {
+      this.error ??= error
+      this.hasMore = false
+    }
+    const ignored = () =>
+      fail(new Neo4jProtocolError({ message: "The server ignored the query (an earlier request failed)" }))
+    this.runHandler = {
+      onRecord: () => {},
+      onSuccess: (metadata) => {
+        this.runMetadata = metadata
+        this.shape = new RecordShape(fieldNames(metadata.fields))
+        const qid = metadata.qid
+        if (typeof qid === "number") this.qid = qid
+        else if (typeof qid === "bigint") this.qid = Number(qid)
+      },
+      onFailure: fail,
+      onIgnored: ignored
+    }
+    this.pullHandler = {
+      onRecord: (fields) => {
+        if (this.discarding) return
+        this.buffer.push(new Neo4jRecord(this.shape ?? new RecordShape([]), fields))
+      },
+      onSuccess: (metadata) => {
+        this.inFlight--
+        if (metadata.has_more === true) return
+        this.hasMore = false
+        this.finalMetadata = metadata
+      },
+      onFailure: (error) => {
+        this.inFlight--
+        fail(error)
+      },
+      onIgnored: () => {
+        this.inFlight--
+        // RUN failed first (its error is kept); otherwise the stream was reset under us.
+        if (this.error === undefined) ignored()
+        else fail(this.error)
+      }
+    }
+  }
+
+  /** Whether the server has nothing more to send for this result. */
+  get finished(): boolean {
+    return this.error !== undefined || (!this.hasMore && this.inFlight === 0)
+  }
+
+  /** Queues a PULL for the next batch (not flushed). */
+  requestMore(): void {
+    if (this.inFlight > 0 || this.discarding || !this.hasMore || this.error !== undefined) return
+    this.inFlight++
+    const error = this.connection.enqueue(
+      (w) => Requests.pull(w, { n: this.spec.fetchSize, qid: this.qid }),
+      this.pullHandler
+    )
+    if (error !== undefined) this.error = error
+  }
+
+  /** Queues a DISCARD of everything left (not flushed). */
+  discardRest(): void {
+    this.discarding = true
+    this.buffer = []
+    if (!this.hasMore || this.error !== undefined) return
+    this.inFlight++
+    const error = this.connection.enqueue((w) => Requests.discard(w, { n: -1, qid: this.qid }), this.pullHandler)
+    if (error !== undefined) this.error = error
+  }
+
+  /** Waits for the keys (RUN SUCCESS) or the failure of the query. */
+  get keys(): Effect.Effect<ReadonlyArray<string>, Neo4jError> {
+    return Effect.suspend(() => {
+      if (this.error !== undefined) return Effect.fail(this.error)
+      if (this.shape !== undefined) return Effect.succeed(this.shape.keys)
+      return Effect.flatMap(
+        this.connection.pump(() => this.shape !== undefined || this.error !== undefined),
+        () => this.keys
+      )
+    })
+  }
+
+  /**
+   * The next batch of records, requesting more from the server when the buffer is empty. One batch
+   * is prefetched: when a batch is handed out and the server has more, the next PULL is already
+   * sent, so the network round trip overlaps with the consumer's work (at most two batches are
+   * buffered).
+   */
+  get nextBatch(): Effect.Effect<NonEmptyReadonlyArray<Neo4jRecord>, Neo4jError | Cause.Done> {
+    return Effect.suspend(() => {
+      if (this.buffer.length > 0) {
+        const batch = this.buffer as unknown as NonEmptyReadonlyArray<Neo4jRecord>
+        this.buffer = []
+        if (this.inFlight === 0 && this.hasMore && this.error === undefined) {
+          this.requestMore()
+          return Effect.as(Effect.ignore(this.connection.flush), batch)
+        }
+        return Effect.succeed(batch)
+      }
+      if (this.error !== undefined) return Effect.fail(this.error)
+      if (this.finished) return Cause.done()
+      this.requestMore()
+      return this.connection.flush.pipe(
+        Effect.andThen(this.connection.pump(() => this.buffer.length > 0 || this.finished || this.inFlight === 0)),
+        Effect.andThen(this.nextBatch)
+      )
+    })
+  }
+
+  /** Reads every remaining record into one array (no batching overhead). */
+  get collect(): Effect.Effect<Array<Neo4jRecord>, Neo4jError> {
+    return Effect.suspend(() => {
+      if (this.error !== undefined) return Effect.fail(this.error)
+      if (this.finished) {
+        const records = this.buffer
+        this.buffer = []
+        return Effect.succeed(records)
+      }
+      this.requestMore()
+      return this.connection.flush.pipe(
+        Effect.andThen(this.connection.pump(() => this.inFlight === 0 || this.error !== undefined)),
+        Effect.andThen(this.collect)
+      )
+    })
+  }
+
+  /** Discards the rest and waits for the final metadata. */
+  get consume(): Effect.Effect<Neo4jSummary.ResultSummary, Neo4jError> {
+    return Effect.suspend(() => {
+      this.discardRest()
+      return this.connection.flush.pipe(
+        Effect.andThen(this.connection.pump(() => this.finished)),
+        Effect.andThen(this.summary)
+      )
+    })
+  }
+
+  /** The summary once the result is finished. */
+  get summary(): Effect.Effect<Neo4jSummary.ResultSummary, Neo4jError> {
+    return Effect.suspend(() => {
+      if (this.error !== undefined) return Effect.fail(this.error)
+      if (this.finalMetadata === undefined) return this.consume
+      return Effect.succeed(Neo4jSummary.fromMetadata({
+        query: this.spec.query,
+        parameters: this.spec.parameters,
+        server: this.connection.server,
+        runMetadata: this.runMetadata,
+        finalMetadata: this.finalMetadata
+      }))
+    })
+  }
+}
