@@ -5,14 +5,14 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Duration, Effect, Layer, Scope, Stream } from "effect"
+import { Config, Context, Duration, Effect, Layer, Option, Scope, Stream } from "effect"
 import * as Requests from "./bolt/Requests.ts"
 import { SummaryHandler } from "./connection/BoltConnection.ts"
 import { QueryResult } from "./connection/QueryResult.ts"
+import type * as Auth from "./Neo4jAuth.ts"
 import * as Bookmarks from "./Neo4jBookmarks.ts"
 import * as Neo4jConfig from "./Neo4jConfig.ts"
 import type { Neo4jError, Neo4jUsageError } from "./Neo4jError.ts"
-import { isRetryable } from "./Neo4jError.ts"
 import type { Neo4jRecord } from "./Neo4jRecord.ts"
 import type { EagerResult } from "./Neo4jResult.ts"
 import * as Neo4jSession from "./Neo4jSession.ts"
@@ -46,6 +46,11 @@ export interface QueryConfig extends Neo4jSession.TransactionFunctionConfig {
 export interface Neo4jDriver {
   /** Connects (or reuses a pooled connection) and proves the server answers; returns its info. */
   readonly verifyConnectivity: (options?: { readonly database?: string }) => Effect.Effect<ServerInfo, Neo4jError>
+  /**
+   * Whether the server accepts these credentials (default: the driver's), checked on a pooled
+   * connection with LOGOFF/LOGON (Bolt 5.1+). `false` for rejected credentials; other failures fail.
+   */
+  readonly verifyAuthentication: (auth?: Auth.AuthToken) => Effect.Effect<boolean, Neo4jError>
   /** The server's address, agent and negotiated protocol version. */
   readonly getServerInfo: (options?: { readonly database?: string }) => Effect.Effect<ServerInfo, Neo4jError>
   /** One query in a managed transaction (retried when transient), read to the end. */
@@ -107,10 +112,13 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
         auth: config.auth
       })
       yield* Effect.annotateCurrentSpan({ "server.address": connection.address.host, "server.port": connection.address.port })
-      // BEGIN, RUN, PULL (all) and COMMIT go out in one write: one round trip for the whole
-      // transaction. If RUN fails, PULL and COMMIT are IGNORED and nothing is committed.
+      // A read sends BEGIN, RUN, PULL (all) and COMMIT in one write: one round trip, and a
+      // connection lost on the way is safely retried (a read commits nothing). A write sends COMMIT
+      // only after the result is complete, so a connection lost before it is retried and one lost
+      // during it is reported as CommitOutcomeUnknown (see BoltConnection.commit).
       const begin = new SummaryHandler()
-      const commit = new SummaryHandler()
+      const pipelinedCommit = mode === "READ" ? new SummaryHandler() : undefined
+      driver.telemetry(connection, Requests.TelemetryApi.EXECUTE_QUERY)
       const result = new QueryResult(connection, { query, parameters, fetchSize: -1 })
       const error = connection.enqueue((w, ctx) =>
         Requests.begin(w, {
@@ -125,13 +133,15 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
         connection.enqueue((w, ctx) => Requests.run(w, { query, parameters }, ctx), result.runHandler)
       if (error !== undefined) return yield* error
       result.requestMore()
-      connection.enqueue(Requests.commit, commit)
+      if (pipelinedCommit !== undefined) connection.enqueue(Requests.commit, pipelinedCommit)
       yield* connection.flush
-      yield* connection.pump(() => commit.done)
+      yield* connection.pump(() => begin.done && result.finished)
       if (begin.error !== undefined) return yield* begin.error
       const records = yield* result.collect
-      const summaryMetadata = yield* commit.result()
-      if (manager !== undefined) yield* manager.updateBookmarks(started, Bookmarks.fromMetadata(summaryMetadata))
+      const commitMetadata = pipelinedCommit === undefined
+        ? yield* connection.commit
+        : yield* Effect.andThen(connection.pump(() => pipelinedCommit.done), Effect.suspend(() => pipelinedCommit.result()))
+      if (manager !== undefined) yield* manager.updateBookmarks(started, Bookmarks.fromMetadata(commitMetadata))
       const summary = yield* result.summary
       return { keys: result.shape?.keys ?? [], records: records as Array<Neo4jRecord<T>>, summary }
     })
@@ -154,7 +164,8 @@ const serverInfoQuery = (driver: Driver.Driver, database: string | undefined) =>
 export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4jDriver, Neo4jUsageError, Scope.Scope> =>
   Effect.gen(function*() {
     const config = yield* Effect.fromResult(Neo4jConfig.resolve(options))
-    const driver = yield* Driver.make(config)
+    const sharedManager = yield* Effect.serviceOption(Bookmarks.DefaultBookmarkManager)
+    const driver = yield* Driver.make(config, Option.getOrUndefined(sharedManager))
     const span = (operation: string, database: string | undefined, query?: string) =>
       Effect.withSpan(`Neo4j.${operation}`, { attributes: Driver.spanAttributes(driver, operation, database, query) })
 
@@ -162,14 +173,28 @@ export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4jDriv
 
     return Neo4j.of({
       verifyConnectivity: (o) => serverInfoQuery(driver, o?.database).pipe(span("verifyConnectivity", o?.database)),
+      verifyAuthentication: (auth) =>
+        Effect.scoped(
+          Effect.gen(function*() {
+            const token = auth ?? (yield* config.auth.getToken)
+            yield* driver.acquire({ mode: "READ", database: undefined, auth: token })
+            return true
+          })
+        ).pipe(
+          Effect.catchTag("Neo4jAuthenticationError", () => Effect.succeed(false)),
+          span("verifyAuthentication", undefined)
+        ),
       getServerInfo: (o) => serverInfoQuery(driver, o?.database).pipe(span("getServerInfo", o?.database)),
       executeQuery: <T extends Record<string, unknown> = Record<string, unknown>>(
         query: string,
         parameters: Neo4jSession.Parameters = {},
         queryConfig: QueryConfig = {}
       ) =>
-        executeQueryOnce<T>(driver, query, parameters, queryConfig).pipe(
-          Effect.retry({ schedule: queryConfig.retry ?? config.retry, while: isRetryable }),
+        Neo4jSession.retrying(
+          executeQueryOnce<T>(driver, query, parameters, queryConfig),
+          queryConfig.retry ?? config.retry,
+          driver.classify
+        ).pipe(
           span("executeQuery", queryConfig.database ?? config.database, query)
         ),
       session: (sessionConfig) => Effect.succeed(sessionFor(sessionConfig)),
@@ -232,6 +257,15 @@ export const layerConfig = (
  * @category accessors
  */
 export const verifyConnectivity: Effect.Effect<ServerInfo, Neo4jError, Neo4j> = Neo4j.use((d) => d.verifyConnectivity())
+
+/**
+ * Whether the server accepts these credentials (default: the driver's).
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const verifyAuthentication = (auth?: Auth.AuthToken): Effect.Effect<boolean, Neo4jError, Neo4j> =>
+  Neo4j.use((d) => d.verifyAuthentication(auth))
 
 /**
  * The server's address, agent and protocol version.

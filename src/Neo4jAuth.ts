@@ -4,7 +4,8 @@
  *
  * @since 0.1.0
  */
-import { Redacted } from "effect"
+import { Clock, Effect, Redacted } from "effect"
+import { Neo4jUsageError } from "./Neo4jError.ts"
 
 /**
  * An authentication token, sent in HELLO (Bolt 4.4/5.0) or LOGON (Bolt 5.1+).
@@ -174,3 +175,107 @@ export const equivalent = (a: AuthToken, b: AuthToken): boolean => {
   }
   return true
 }
+
+/**
+ * Supplies the current auth token and learns about the server rejecting it, so that rotating
+ * credentials (e.g. short-lived bearer tokens) are fetched again on expiry or on `TokenExpired`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AuthTokenManager {
+  readonly _tag: "AuthTokenManager"
+  /** The token for a new connection or a re-authentication; may refresh it. */
+  readonly getToken: Effect.Effect<AuthToken, Neo4jUsageError>
+  /**
+   * Told about a security failure with the token that caused it. Returns whether the manager
+   * handled it (its next token will differ), which makes the failed work retryable.
+   */
+  readonly handleSecurityError: (token: AuthToken, code: string) => Effect.Effect<boolean>
+}
+
+/**
+ * A token with an optional expiry (epoch milliseconds), as a token provider returns it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExpiringToken {
+  readonly token: AuthToken
+  readonly expiresAt?: number | undefined
+}
+
+/** Security codes each manager treats as "the token must be fetched again". */
+const BEARER_REFRESH_CODES: ReadonlySet<string> = new Set(["Neo.ClientError.Security.TokenExpired"])
+const BASIC_REFRESH_CODES: ReadonlySet<string> = new Set([
+  "Neo.ClientError.Security.Unauthorized",
+  "Neo.ClientError.Security.TokenExpired"
+])
+
+const cachingManager = <E>(
+  provider: Effect.Effect<ExpiringToken, E>,
+  refreshCodes: ReadonlySet<string>
+): AuthTokenManager => {
+  let current: ExpiringToken | undefined = undefined
+  const fetch = Effect.mapError(provider, (cause) =>
+    new Neo4jUsageError({ message: "The auth token provider failed", cause })).pipe(
+      Effect.tap((fresh) => Effect.sync(() => void (current = fresh)))
+    )
+  return {
+    _tag: "AuthTokenManager",
+    getToken: Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const cached = current
+      if (cached !== undefined && (cached.expiresAt === undefined || now < cached.expiresAt)) {
+        return Effect.succeed(cached.token)
+      }
+      return Effect.map(fetch, (fresh) => fresh.token)
+    }),
+    handleSecurityError: (token, code) =>
+      Effect.sync(() => {
+        if (!refreshCodes.has(code)) return false
+        if (current !== undefined && equivalent(current.token, token)) current = undefined
+        return true
+      })
+  }
+}
+
+/**
+ * A manager for bearer tokens: asks `provider` again when the token expires (its `expiresAt`, by
+ * Effect's `Clock`) or the server answers `TokenExpired`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const bearerTokenManager = <E>(provider: Effect.Effect<ExpiringToken, E>): AuthTokenManager =>
+  cachingManager(provider, BEARER_REFRESH_CODES)
+
+/**
+ * A manager for rotating passwords: asks `provider` again on expiry or when the server answers
+ * `Unauthorized` or `TokenExpired`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const basicTokenManager = <E>(provider: Effect.Effect<ExpiringToken, E>): AuthTokenManager =>
+  cachingManager(provider, BASIC_REFRESH_CODES)
+
+/**
+ * A manager that always gives the same token and handles nothing.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const staticTokenManager = (token: AuthToken): AuthTokenManager => ({
+  _tag: "AuthTokenManager",
+  getToken: Effect.succeed(token),
+  handleSecurityError: () => Effect.succeed(false)
+})
+
+/**
+ * Whether a value is an {@link AuthTokenManager}.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isAuthTokenManager = (u: AuthToken | AuthTokenManager): u is AuthTokenManager =>
+  u._tag === "AuthTokenManager"

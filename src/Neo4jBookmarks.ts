@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Context, Effect, Layer } from "effect"
 
 /**
  * Tracks the latest bookmarks of the sessions that share it.
@@ -50,3 +50,23 @@ export const makeBookmarkManager = (initial: ReadonlyArray<string> = []): Bookma
  */
 export const fromMetadata = (metadata: Readonly<Record<string, unknown>>): ReadonlyArray<string> =>
   typeof metadata.bookmark === "string" && metadata.bookmark.length > 0 ? [metadata.bookmark] : []
+
+/**
+ * The driver-wide bookmark manager that `executeQuery` uses (and sessions that ask for it). When a
+ * layer provides it, the driver uses that one; otherwise it makes its own.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class DefaultBookmarkManager extends Context.Service<DefaultBookmarkManager, BookmarkManager>()(
+  "effect-neo4j/Neo4jBookmarks/DefaultBookmarkManager"
+) {}
+
+/**
+ * An in-memory default bookmark manager as a layer (share it between drivers, or seed it).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (initial: ReadonlyArray<string> = []): Layer.Layer<DefaultBookmarkManager> =>
+  Layer.sync(DefaultBookmarkManager, () => makeBookmarkManager(initial))

@@ -56,8 +56,11 @@ export const defaultRetrySchedule = (maxRetryTime: Duration.Input = DEFAULTS.max
 export interface Neo4jOptions {
   /** `bolt://`, `bolt+s://`, `bolt+ssc://`, `neo4j://`, `neo4j+s://` or `neo4j+ssc://`. */
   readonly uri: string
-  /** Credentials; defaults to no authentication. `username`/`password` is a shortcut for basic. */
-  readonly auth?: Auth.AuthToken | undefined
+  /**
+   * Credentials, or a token manager for rotating ones; defaults to no authentication.
+   * `username`/`password` is a shortcut for basic.
+   */
+  readonly auth?: Auth.AuthToken | Auth.AuthTokenManager | undefined
   readonly username?: string | undefined
   readonly password?: string | Redacted.Redacted<string> | undefined
   /** Database used when a call names none (default: the server's home database). */
@@ -98,7 +101,7 @@ export interface Neo4jOptions {
  */
 export interface ResolvedConfig {
   readonly uri: ParsedUri
-  readonly auth: Auth.AuthToken
+  readonly auth: Auth.AuthTokenManager
   readonly database: string | undefined
   readonly fetchSize: number
   readonly pool: PoolConfig
@@ -135,7 +138,7 @@ const positiveInteger = (name: string, value: number | undefined, fallback: numb
   return Result.succeed(value)
 }
 
-const resolveAuth = (options: Neo4jOptions): Result.Result<Auth.AuthToken, Neo4jUsageError> => {
+const resolveAuth = (options: Neo4jOptions): Result.Result<Auth.AuthToken | Auth.AuthTokenManager, Neo4jUsageError> => {
   if (options.auth !== undefined) {
     if (options.username !== undefined || options.password !== undefined) {
       return Result.fail(new Neo4jUsageError({ message: "Give either `auth` or `username`/`password`, not both" }))
@@ -169,7 +172,8 @@ const resolveTls = (uri: ParsedUri, tls: Partial<TlsSettings> | undefined): TlsS
 export const resolve = (options: Neo4jOptions): Result.Result<ResolvedConfig, Neo4jUsageError> =>
   Result.gen(function*() {
     const uri = yield* parseUri(options.uri)
-    const auth = yield* resolveAuth(options)
+    const token = yield* resolveAuth(options)
+    const auth = Auth.isAuthTokenManager(token) ? token : Auth.staticTokenManager(token)
     const fetchSize = options.fetchSize === -1 ? -1 : yield* positiveInteger("fetchSize", options.fetchSize, DEFAULTS.fetchSize)
     const maxSize = yield* positiveInteger("maxConnectionPoolSize", options.maxConnectionPoolSize, POOL_DEFAULTS.maxSize)
     const acquisitionTimeout = yield* duration(

@@ -22,6 +22,8 @@ export interface ServerErrorFields {
   readonly gqlStatusDescription?: string | undefined
   readonly diagnosticRecord?: Readonly<Record<string, unknown>> | undefined
   readonly cause?: unknown
+  /** Set when a transaction function gave up: how many times the work ran. */
+  readonly attempts?: number | undefined
 }
 
 // Codes the official drivers treat as transient by name but that must not be retried: the
@@ -57,10 +59,13 @@ export class Neo4jConnectionError extends Data.TaggedError("Neo4jConnectionError
     | "NoCommonVersion"
     | "ServiceUnavailable"
     | "SessionExpired"
+    | "CommitOutcomeUnknown"
     | "Unknown"
   readonly message: string
   readonly address?: string | undefined
   readonly cause?: unknown
+  /** Set when a transaction function gave up: how many times the work ran. */
+  readonly attempts?: number | undefined
 }> {
   /** Lost or unavailable connections are retried by transaction functions; setup mistakes are not. */
   get isRetryable(): boolean {
@@ -76,9 +81,14 @@ export class Neo4jConnectionError extends Data.TaggedError("Neo4jConnectionError
  * @since 0.1.0
  * @category errors
  */
-export class Neo4jAuthenticationError extends Data.TaggedError("Neo4jAuthenticationError")<ServerErrorFields> {
+export class Neo4jAuthenticationError extends Data.TaggedError("Neo4jAuthenticationError")<
+  ServerErrorFields & {
+    /** An auth token manager handled the failure (its next token differs): running again may work. */
+    readonly tokenRefreshed?: boolean | undefined
+  }
+> {
   get isRetryable(): boolean {
-    return RETRYABLE_CLIENT_CODES.has(this.code)
+    return this.tokenRefreshed === true || RETRYABLE_CLIENT_CODES.has(this.code)
   }
 }
 
@@ -200,6 +210,36 @@ export const fromServerFailure = (fields: ServerErrorFields): Neo4jError => {
   if (code.startsWith("Neo.DatabaseError.")) return new Neo4jDatabaseError(fields)
   return new Neo4jClientError(fields)
 }
+
+/**
+ * A copy of a retryable error that says how many attempts a transaction function made before it
+ * gave up (the error is the last one; its class, code and cause are kept).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const withAttempts = <E extends Neo4jError>(error: E, attempts: number): E => {
+  if (!(error instanceof Neo4jConnectionError || "code" in error)) return error
+  const Class = error.constructor as new (fields: Record<string, unknown>) => E
+  const { _tag: _, ...fields } = { ...error } as Record<string, unknown>
+  return new Class({
+    ...fields,
+    message: `${error.message} (gave up after ${attempts} attempt${attempts === 1 ? "" : "s"})`,
+    cause: error.cause,
+    attempts
+  })
+}
+
+/**
+ * Whether a value is one of the driver's errors.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isNeo4jError = (u: unknown): u is Neo4jError =>
+  u instanceof Neo4jConnectionError || u instanceof Neo4jAuthenticationError || u instanceof Neo4jTransientError ||
+  u instanceof Neo4jClientError || u instanceof Neo4jDatabaseError || u instanceof Neo4jProtocolError ||
+  u instanceof Neo4jUsageError || u instanceof Neo4jResultError
 
 /**
  * Whether a transaction function would retry after this error.

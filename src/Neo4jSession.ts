@@ -15,7 +15,7 @@ import * as RequestEncoders from "./bolt/Requests.ts"
 import type * as Auth from "./Neo4jAuth.ts"
 import * as Bookmarks from "./Neo4jBookmarks.ts"
 import type { RetrySchedule } from "./Neo4jConfig.ts"
-import { isRetryable, type Neo4jError, Neo4jUsageError } from "./Neo4jError.ts"
+import { isNeo4jError, isRetryable, type Neo4jError, Neo4jUsageError, withAttempts } from "./Neo4jError.ts"
 import type { Neo4jRecord } from "./Neo4jRecord.ts"
 import type { EagerResult } from "./Neo4jResult.ts"
 import { type AccessMode, type Driver, spanAttributes } from "./internal/driver.ts"
@@ -164,6 +164,30 @@ export class Session extends Context.Service<Session, Neo4jSession>()("effect-ne
 const timeoutMillis = (config: TransactionConfig | undefined): number | undefined =>
   config?.timeout === undefined ? undefined : Math.ceil(Duration.toMillis(config.timeout))
 
+/**
+ * Runs `attempt` again while it fails with a retryable error and the schedule allows; when it gives
+ * up, the last error says how many attempts were made. Non-retryable errors pass through at once.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const retrying = <A, E, R>(
+  attempt: Effect.Effect<A, E, R>,
+  schedule: RetrySchedule,
+  classify: <X>(error: X) => Effect.Effect<X> = Effect.succeed
+): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    let attempts = 0
+    return Effect.suspend(() => {
+      attempts++
+      return attempt
+    }).pipe(
+      Effect.catch((error) => Effect.flatMap(classify(error), Effect.fail)),
+      Effect.retry({ schedule, while: isRetryable }),
+      Effect.mapError((error) => isNeo4jError(error) && isRetryable(error) ? withAttempts(error, attempts) as E : error)
+    )
+  })
+
 /** Maps a non-success exit of a stream consumer to what to do with the unfinished result. */
 const finishResult = (result: QueryResult, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
   if (result.finished || result.connection.broken !== undefined) return Effect.void
@@ -239,6 +263,7 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
   ): Effect.Effect<QueryResult, Neo4jError> =>
     Effect.suspend(() => {
       const result = new QueryResult(connection, { query, parameters, fetchSize })
+      driver.telemetry(connection, RequestEncoders.TelemetryApi.AUTO_COMMIT_TRANSACTION)
       const error = connection.enqueue(
         (w, ctx) => RequestEncoders.run(w, { query, parameters, ...extra(defaultMode, started, txConfig) }, ctx),
         result.runHandler
@@ -278,10 +303,15 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
       })
     )
 
-  const beginTransaction = (txConfig?: TransactionConfig, mode: AccessMode = defaultMode) =>
+  const beginTransaction = (
+    txConfig?: TransactionConfig,
+    mode: AccessMode = defaultMode,
+    api: RequestEncoders.TelemetryApi = RequestEncoders.TelemetryApi.UNMANAGED_TRANSACTION
+  ) =>
     Effect.gen(function*() {
       const started = yield* startBookmarks
       const connection = yield* acquire(mode)
+      driver.telemetry(connection, api)
       return yield* openTransaction(connection, extra(mode, started, txConfig), fetchSize, (metadata) =>
         updateBookmarks(started, metadata))
     }).pipe(Effect.withSpan("Neo4jSession.beginTransaction", { attributes: spanAttributes(driver, "begin", database) }))
@@ -293,7 +323,7 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
   ): Effect.Effect<A, E | Neo4jError, Exclude<R, Transaction>> => {
     const attempt = Effect.scoped(
       Effect.gen(function*() {
-        const tx = yield* beginTransaction(fnConfig, mode)
+        const tx = yield* beginTransaction(fnConfig, mode, RequestEncoders.TelemetryApi.MANAGED_TRANSACTION)
         const value = yield* (Effect.isEffect(work)
           ? Effect.provideService(work, Transaction, tx)
           : work(tx)) as Effect.Effect<A, E, Exclude<R, Transaction>>
@@ -301,8 +331,7 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
         return value
       })
     )
-    return attempt.pipe(
-      Effect.retry({ schedule: fnConfig?.retry ?? driver.config.retry, while: isRetryable }),
+    return retrying(attempt, fnConfig?.retry ?? driver.config.retry, driver.classify).pipe(
       Effect.withSpan(mode === "READ" ? "Neo4jSession.executeRead" : "Neo4jSession.executeWrite", {
         attributes: spanAttributes(driver, mode === "READ" ? "executeRead" : "executeWrite", database)
       })
@@ -389,19 +418,19 @@ const openTransaction = (
       discard: true
     })
 
-    const end = (encode: typeof RequestEncoders.commit, next: "committed" | "rolledBack") =>
+    const end = <A>(request: Effect.Effect<A, Neo4jError>, next: "committed" | "rolledBack") =>
       Effect.suspend(() => {
         if (state !== "open") return Effect.fail(closedError())
         return settleResults.pipe(
-          Effect.andThen(connection.request(encode)),
+          Effect.andThen(request),
           Effect.catch((error) => Effect.andThen(beginOutcome, Effect.fail(error))),
           Effect.tapError(fail),
           Effect.tap(() => Effect.sync(() => void (state = next)))
         )
       })
 
-    const commit = Effect.flatMap(end(RequestEncoders.commit, "committed"), onCommitted)
-    const rollback = Effect.asVoid(end(RequestEncoders.rollback, "rolledBack"))
+    const commit = Effect.flatMap(end(connection.commit, "committed"), onCommitted)
+    const rollback = Effect.asVoid(end(connection.request(RequestEncoders.rollback), "rolledBack"))
 
     yield* Effect.addFinalizer(() =>
       Effect.suspend(() => {

@@ -110,6 +110,11 @@ interface Established {
   readonly hints: ServerHints
 }
 
+const EXPIRED_CREDENTIALS: ReadonlySet<string> = new Set([
+  "Neo.ClientError.Security.AuthorizationExpired",
+  "Neo.ClientError.Security.TokenExpired"
+])
+
 const NO_HINTS: ServerHints = { receiveTimeout: undefined, telemetryEnabled: false, ssrEnabled: false }
 
 /** A live Bolt connection (authenticated once {@link connect} returns it). */
@@ -128,6 +133,8 @@ export class BoltConnection {
   broken: Neo4jConnectionError | Neo4jProtocolError | undefined = undefined
   /** A FAILURE arrived and no RESET has cleared it yet: requests are IGNORED until then. */
   failed = false
+  /** Still works, but must not be reused (e.g. its authorization expired). */
+  retired = false
 
   readonly #transport: Transport.Transport
   readonly #dechunker = new Dechunker()
@@ -189,7 +196,12 @@ export class BoltConnection {
 
   /** Whether the socket is still open (a closed one is destroyed by the pool, not reused). */
   get isOpen(): boolean {
-    return this.broken === undefined && this.#transport.isOpen()
+    return this.broken === undefined && !this.retired && this.#transport.isOpen()
+  }
+
+  /** Closes the connection when its lease ends instead of returning it to the pool. */
+  retire(): void {
+    this.retired = true
   }
 
   /** Responses still expected (requests sent or queued whose summary has not arrived). */
@@ -292,6 +304,8 @@ export class BoltConnection {
       case "Failure":
         this.#handlers.shift()
         this.failed = true
+        // The server ends the authentication of a connection whose credentials expired.
+        if ("code" in response.error && EXPIRED_CREDENTIALS.has(response.error.code)) this.retired = true
         handler.onFailure(response.error)
         return undefined
       case "Ignored":
@@ -311,6 +325,37 @@ export class BoltConnection {
         Effect.andThen(this.pump(() => handler.done)),
         Effect.andThen(Effect.suspend(() => handler.result()))
       )
+    })
+  }
+
+  /**
+   * COMMIT, sent alone and awaited. A connection lost after COMMIT went out leaves the outcome
+   * unknown: the server may have committed. That is reported as `CommitOutcomeUnknown`, which is
+   * not retryable, so a transaction function never runs committed work twice; a COMMIT that could
+   * not be written at all fails as a plain (retryable) connection error: nothing was committed.
+   */
+  get commit(): Effect.Effect<Readonly<Record<string, unknown>>, Neo4jError> {
+    return Effect.suspend(() => {
+      const handler = new SummaryHandler()
+      const error = this.enqueue(Requests.commit, handler)
+      if (error !== undefined) return Effect.fail(error)
+      return this.flush.pipe(
+        Effect.andThen(Effect.mapError(this.pump(() => handler.done), (cause) => this.commitOutcomeUnknown(cause))),
+        Effect.andThen(Effect.suspend(() => handler.result()))
+      )
+    })
+  }
+
+  /** The error for a connection that failed while a COMMIT was unanswered. */
+  commitOutcomeUnknown(cause: Neo4jConnectionError | Neo4jProtocolError): Neo4jConnectionError {
+    const address = formatAddress(this.address)
+    return new Neo4jConnectionError({
+      reason: "CommitOutcomeUnknown",
+      address,
+      message: `The connection to ${address} failed after COMMIT was sent, so the transaction may or may ` +
+        `not have been committed. It is not retried automatically: check the data, or retry if the work is ` +
+        `idempotent. Cause: ${cause.message}`,
+      cause
     })
   }
 

@@ -3,13 +3,13 @@
  * over Bolt connections, connection acquisition for a database and access mode (per-session
  * re-authentication included), and span helpers.
  */
-import { Effect, Scope } from "effect"
+import { Effect, Exit, Scope } from "effect"
 import * as Requests from "../bolt/Requests.ts"
 import { BoltConnection, connect, SummaryHandler } from "../connection/BoltConnection.ts"
 import * as Auth from "../Neo4jAuth.ts"
 import * as Bookmarks from "../Neo4jBookmarks.ts"
 import { boltAgent, type ResolvedConfig } from "../Neo4jConfig.ts"
-import { type Neo4jError, Neo4jUsageError } from "../Neo4jError.ts"
+import { Neo4jAuthenticationError, type Neo4jError, Neo4jUsageError } from "../Neo4jError.ts"
 import * as ConnectionPool from "../pool/ConnectionPool.ts"
 import type { ServerAddress } from "./uri.ts"
 
@@ -36,7 +36,25 @@ export interface Driver {
   /** Default bookmark manager of `executeQuery` (as in the official drivers). */
   readonly bookmarkManager: Bookmarks.BookmarkManager
   readonly acquire: (request: AcquireRequest) => Effect.Effect<BoltConnection, Neo4jError, Scope.Scope>
+  /**
+   * Queues TELEMETRY `{api}` ahead of a transaction when the server asked for it (hint
+   * `telemetry.enabled`, Bolt 5.4+) and the user did not turn it off. Its answer is not awaited.
+   */
+  readonly telemetry: (connection: BoltConnection, api: Requests.TelemetryApi) => void
+  /** Gives the auth token manager a look at a failure; a handled security error becomes retryable. */
+  readonly classify: <E>(error: E) => Effect.Effect<E>
 }
+
+const fieldsOf = (error: Neo4jAuthenticationError) => ({
+  code: error.code,
+  message: error.message,
+  gqlStatus: error.gqlStatus,
+  gqlStatusDescription: error.gqlStatusDescription,
+  diagnosticRecord: error.diagnosticRecord,
+  cause: error.cause
+})
+
+const IGNORE_ANSWER = new SummaryHandler()
 
 const reauthenticate = (connection: BoltConnection, auth: Auth.AuthToken): Effect.Effect<void, Neo4jError> =>
   Effect.suspend(() => {
@@ -66,35 +84,69 @@ const reauthenticate = (connection: BoltConnection, auth: Auth.AuthToken): Effec
   })
 
 /** Builds the driver core in the current scope (the pool closes with it). */
-export const make = (config: ResolvedConfig): Effect.Effect<Driver, never, Scope.Scope> =>
+export const make = (
+  config: ResolvedConfig,
+  bookmarkManager: Bookmarks.BookmarkManager = Bookmarks.makeBookmarkManager()
+): Effect.Effect<Driver, never, Scope.Scope> =>
   Effect.gen(function*() {
     const pool = yield* ConnectionPool.make<BoltConnection, Neo4jError>(config.pool, {
       connect: (address: ServerAddress) =>
-        connect({
-          address,
-          tls: config.tls,
-          connectTimeout: config.connectionTimeout,
-          auth: config.auth,
-          userAgent: config.userAgent,
-          boltAgent,
-          routingContext: config.uri.routing ? config.uri.routingContext : undefined,
-          notifications: config.notifications,
-          integers: config.integers
-        }),
+        Effect.flatMap(config.auth.getToken, (auth) =>
+          connect({
+            address,
+            tls: config.tls,
+            connectTimeout: config.connectionTimeout,
+            auth,
+            userAgent: config.userAgent,
+            boltAgent,
+            routingContext: config.uri.routing ? config.uri.routingContext : undefined,
+            notifications: config.notifications,
+            integers: config.integers
+          })),
       isReusable: (connection) => connection.isOpen,
       prepareForReuse: (connection) =>
         connection.pending > 0 || connection.failed ? connection.reset : Effect.void,
       ping: (connection) => connection.reset
     })
+
+    // A pooled connection authenticated with `token`: as it is, re-authenticated with LOGOFF/LOGON
+    // (Bolt 5.1+), or, before 5.1, replaced by a new connection when the driver's token rotated.
+    const checkout = (address: ServerAddress, token: Auth.AuthToken, sessionAuth: boolean) =>
+      Effect.gen(function*() {
+        const outer = yield* Effect.scope
+        for (;;) {
+          const lease = yield* Scope.fork(outer)
+          const connection = yield* Scope.provide(pool.acquire(address), lease)
+          if (Auth.equivalent(connection.auth, token) || connection.capabilities.logon || sessionAuth) {
+            yield* reauthenticate(connection, token)
+            return connection
+          }
+          connection.retire()
+          yield* Scope.close(lease, Exit.void)
+        }
+      })
+
     const acquire = (request: AcquireRequest) =>
       Effect.gen(function*() {
+        const token = request.auth ?? (yield* config.auth.getToken)
         // Direct connections (bolt://) and, until routing tables exist, routing URIs use the seed
         // address; a single server routes to itself.
-        const connection = yield* pool.acquire(config.uri.address)
-        yield* reauthenticate(connection, request.auth ?? config.auth)
-        return connection
+        return yield* checkout(config.uri.address, token, request.auth !== undefined)
       })
-    return { config, pool, bookmarkManager: Bookmarks.makeBookmarkManager(), acquire }
+
+    // Security failures the token manager handles (a rotated token) make the work retryable.
+    const classify = <E>(error: E): Effect.Effect<E> => {
+      if (!(error instanceof Neo4jAuthenticationError) || error.tokenRefreshed === true) return Effect.succeed(error)
+      return Effect.flatMap(config.auth.getToken.pipe(Effect.orElseSucceed(() => Auth.none())), (token) =>
+        Effect.map(config.auth.handleSecurityError(token, error.code), (handled) =>
+          handled ? new Neo4jAuthenticationError({ ...fieldsOf(error), tokenRefreshed: true }) as E : error))
+    }
+
+    const telemetry = (connection: BoltConnection, api: Requests.TelemetryApi) => {
+      if (!config.telemetry || !connection.hints.telemetryEnabled || !connection.capabilities.telemetry) return
+      connection.enqueue((w, ctx) => Requests.telemetry(w, api, ctx), IGNORE_ANSWER)
+    }
+    return { config, pool, bookmarkManager, acquire, telemetry, classify }
   })
 
 /** OpenTelemetry database attributes of a span (semantic conventions for database clients). */
