@@ -37,8 +37,12 @@ const SCHEMES: Readonly<Record<string, { readonly routing: boolean; readonly tls
 
 const MAX_PORT = 65535
 
+// A URI may carry a password by mistake: never echo it.
+const redactUserInfo = (uri: string): string => uri.replace(/\/\/([^/@?#]*)@/, (_all, info: string) =>
+  `//${info.includes(":") ? `${info.slice(0, info.indexOf(":"))}:<redacted>` : info}@`)
+
 const fail = (uri: string, problem: string): Result.Result<never, Neo4jUsageError> =>
-  Result.fail(new Neo4jUsageError({ message: `Invalid Neo4j URI '${uri}': ${problem}` }))
+  Result.fail(new Neo4jUsageError({ message: `Invalid Neo4j URI '${redactUserInfo(uri)}': ${problem}` }))
 
 /** `host:port`, with IPv6 hosts in brackets. */
 export const formatAddress = (address: ServerAddress): string =>
