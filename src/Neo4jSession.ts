@@ -432,10 +432,14 @@ const openTransaction = (
     const commit = Effect.flatMap(end(connection.commit, "committed"), onCommitted)
     const rollback = Effect.asVoid(end(connection.request(RequestEncoders.rollback), "rolledBack"))
 
-    yield* Effect.addFinalizer(() =>
+    // Closed without a commit: ROLLBACK when the connection is idle. Interrupted or failed, or with
+    // requests still unanswered (a query blocked on a lock, say), nothing is sent here: releasing
+    // the connection RESETs it, which stops the server's work and rolls the transaction back.
+    yield* Effect.addFinalizer((exit) =>
       Effect.suspend(() => {
-        if (state !== "open" || connection.broken !== undefined) return Effect.void
-        // Nothing was sent yet: dropping the buffered BEGIN is enough, RESET on release cleans up.
+        if (state !== "open" || !connection.isOpen || Exit.isFailure(exit) || connection.pending > 0) {
+          return Effect.void
+        }
         return Effect.ignore(rollback)
       })
     )

@@ -104,8 +104,15 @@ export const make = (
             integers: config.integers
           })),
       isReusable: (connection) => connection.isOpen,
+      // A server that does not answer RESET in time loses the connection rather than hanging the
+      // release (and with it the fiber that ended the lease).
       prepareForReuse: (connection) =>
-        connection.pending > 0 || connection.failed ? connection.reset : Effect.void,
+        connection.pending > 0 || connection.failed
+          ? Effect.timeoutOrElse(Effect.interruptible(connection.reset), {
+            duration: config.connectionTimeout,
+            orElse: () => Effect.sync(() => connection.retire())
+          })
+          : Effect.void,
       ping: (connection) => connection.reset
     })
 
