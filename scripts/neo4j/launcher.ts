@@ -343,9 +343,8 @@ const assertPortFree = async (port: number): Promise<void> => {
 }
 
 const makeCertificate = async (dir: string): Promise<string> => {
-  // Neo4j's SSL policy loader expects these sub-directories even when client_auth=NONE.
-  await mkdir(join(dir, "trusted"), { recursive: true })
-  await mkdir(join(dir, "revoked"), { recursive: true })
+  // No trusted/ or revoked/ directory: with client_auth=NONE neither line needs them (checked).
+  await mkdir(dir, { recursive: true })
   const certificate = join(dir, "public.crt")
   const result = await runTool("openssl", [
     "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", String(CERTIFICATE_DAYS),
