@@ -15,6 +15,7 @@ const servers = inject("neo4jServers")
 const quickRetry = Schedule.spaced(Duration.millis(20)).pipe(Schedule.upTo({ times: 20 }))
 
 describe.each(servers.map((server) => [server.name, server] as const))("transactions against %s", (_name, server) => {
+  let rotations = 0
   const layer = Neo4j.layer({ uri: server.uri, username: server.username, password: server.password, retry: quickRetry })
 
   withLayer(layer, { excludeTestServices: true, timeout: "120 seconds" })("transaction functions", (it) => {
@@ -148,5 +149,3 @@ describe.each(servers.map((server) => [server.name, server] as const))("transact
       }))
   })
 })
-
-let rotations = 0
