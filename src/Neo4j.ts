@@ -132,6 +132,7 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
         }, ctx), begin) ??
         connection.enqueue((w, ctx) => Requests.run(w, { query, parameters }, ctx), result.runHandler)
       if (error !== undefined) return yield* error
+      connection.inTransaction = true
       result.requestMore()
       if (pipelinedCommit !== undefined) connection.enqueue(Requests.commit, pipelinedCommit)
       yield* connection.flush
@@ -141,6 +142,7 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
       const commitMetadata = pipelinedCommit === undefined
         ? yield* connection.commit
         : yield* Effect.andThen(connection.pump(() => pipelinedCommit.done), Effect.suspend(() => pipelinedCommit.result()))
+      connection.inTransaction = false
       if (manager !== undefined) yield* manager.updateBookmarks(started, Bookmarks.fromMetadata(commitMetadata))
       const summary = yield* result.summary
       return { keys: result.shape?.keys ?? [], records: records as Array<Neo4jRecord<T>>, summary }

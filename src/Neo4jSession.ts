@@ -364,6 +364,7 @@ const openTransaction = (
     const begin = new SummaryHandler()
     const beginError = connection.enqueue((w, ctx) => RequestEncoders.begin(w, beginExtra, ctx), begin)
     if (beginError !== undefined) return yield* beginError
+    connection.inTransaction = true
     let state: TransactionState = "open"
     let failure: Neo4jError | undefined = undefined
     const results: Array<QueryResult> = []
@@ -425,7 +426,12 @@ const openTransaction = (
           Effect.andThen(request),
           Effect.catch((error) => Effect.andThen(beginOutcome, Effect.fail(error))),
           Effect.tapError(fail),
-          Effect.tap(() => Effect.sync(() => void (state = next)))
+          Effect.tap(() =>
+            Effect.sync(() => {
+              state = next
+              connection.inTransaction = false
+            })
+          )
         )
       })
 

@@ -133,6 +133,8 @@ export class BoltConnection {
   broken: Neo4jConnectionError | Neo4jProtocolError | undefined = undefined
   /** A FAILURE arrived and no RESET has cleared it yet: requests are IGNORED until then. */
   failed = false
+  /** An explicit transaction was begun and not yet committed or rolled back. */
+  inTransaction = false
   /** Still works, but must not be reused (e.g. its authorization expired). */
   retired = false
 
@@ -202,6 +204,11 @@ export class BoltConnection {
   /** Closes the connection when its lease ends instead of returning it to the pool. */
   retire(): void {
     this.retired = true
+  }
+
+  /** Whether a RESET must run before anyone else uses this connection. */
+  get needsReset(): boolean {
+    return this.#handlers.length > 0 || this.failed || this.inTransaction
   }
 
   /** Responses still expected (requests sent or queued whose summary has not arrived). */
@@ -364,7 +371,11 @@ export class BoltConnection {
    * request has been answered, so the connection is clean for the next user.
    */
   get reset(): Effect.Effect<void, Neo4jError> {
-    return Effect.tap(this.request(Requests.reset), () => Effect.sync(() => void (this.failed = false)))
+    return Effect.tap(this.request(Requests.reset), () =>
+      Effect.sync(() => {
+        this.failed = false
+        this.inTransaction = false
+      }))
   }
 
   /**

@@ -206,6 +206,14 @@ const dial = (options: TransportOptions): Effect.Effect<Net.Socket, SocketModule
     (socket) => Effect.sync(() => socket.destroy())
   )
 
+/**
+ * Whether the peer closed its side. Nothing reads an idle pooled connection (backpressure comes
+ * from reading only on demand), so Node never emits `end` for it; the stream's state still records
+ * the EOF it received. There is no public property for that, hence the internal one.
+ */
+const peerEnded = (socket: Net.Socket): boolean =>
+  (socket as unknown as { readonly _readableState?: { readonly ended?: boolean } })._readableState?.ended === true
+
 /** Opens the socket (and completes the TLS handshake) in the current scope. */
 export const open = (options: TransportOptions): Effect.Effect<Transport, Neo4jConnectionError, Scope.Scope> =>
   Effect.gen(function*() {
@@ -227,6 +235,6 @@ export const open = (options: TransportOptions): Effect.Effect<Transport, Neo4jC
         raw.destroyed || !raw.writable
           ? Effect.fail(closed())
           : Effect.mapError(writer.write(bytes), toConnectionError),
-      isOpen: () => !raw.destroyed && raw.writable
+      isOpen: () => !raw.destroyed && raw.writable && !peerEnded(raw)
     }
   })

@@ -107,7 +107,7 @@ export const make = (
       // A server that does not answer RESET in time loses the connection rather than hanging the
       // release (and with it the fiber that ended the lease).
       prepareForReuse: (connection) =>
-        connection.pending > 0 || connection.failed
+        connection.needsReset
           ? Effect.timeoutOrElse(Effect.interruptible(connection.reset), {
             duration: config.connectionTimeout,
             orElse: () => Effect.sync(() => connection.retire())
