@@ -18,6 +18,8 @@ import type { EagerResult } from "./Neo4jResult.ts"
 import * as Neo4jSession from "./Neo4jSession.ts"
 import type { ServerInfo } from "./Neo4jSummary.ts"
 import * as Driver from "./internal/driver.ts"
+import * as Router from "./routing/Router.ts"
+import type { RoutingTable } from "./routing/RoutingTable.ts"
 import type { AddressStats } from "./pool/ConnectionPool.ts"
 
 /**
@@ -79,6 +81,8 @@ export interface Neo4jDriver {
   ) => Stream.Stream<Neo4jRecord<T>, Neo4jError>
   /** Connection pool statistics per server. */
   readonly poolStats: Effect.Effect<ReadonlyArray<AddressStats>>
+  /** neo4j://: the current routing table of a database (default: the driver's); bolt://: none. */
+  readonly routingTable: (database?: string) => Effect.Effect<RoutingTable | undefined>
   /** The driver's default bookmark manager (used by `executeQuery`). */
   readonly bookmarkManager: Bookmarks.BookmarkManager
   /** Closes every connection; later calls fail with `Neo4jUsageError`. */
@@ -105,12 +109,14 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
       const database = config.database ?? driver.config.database
       const manager = config.bookmarkManager === null ? undefined : config.bookmarkManager ?? driver.bookmarkManager
       const started = manager === undefined ? [] : yield* manager.getBookmarks
-      const connection = yield* driver.acquire({
+      const lease = yield* driver.acquire({
         mode,
         database,
         impersonatedUser: config.impersonatedUser,
-        auth: config.auth
+        auth: config.auth,
+        bookmarks: started
       })
+      const connection = lease.connection
       yield* Effect.annotateCurrentSpan({ "server.address": connection.address.host, "server.port": connection.address.port })
       // A read sends BEGIN, RUN, PULL (all) and COMMIT in one write: one round trip, and a
       // connection lost on the way is safely retried (a read commits nothing). A write sends COMMIT
@@ -126,7 +132,7 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
           txTimeoutMillis: config.timeout === undefined ? undefined : Math.ceil(Duration.toMillis(config.timeout)),
           txMetadata: config.metadata,
           mode: mode === "READ" ? "read" : "write",
-          database,
+          database: lease.database,
           impersonatedUser: config.impersonatedUser,
           notifications: config.notifications
         }, ctx), begin) ??
@@ -138,6 +144,7 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
       yield* connection.flush
       yield* connection.pump(() => begin.done && result.finished)
       if (begin.error !== undefined) return yield* begin.error
+      yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(begin.metadata))
       const records = yield* result.collect
       const commitMetadata = pipelinedCommit === undefined
         ? yield* connection.commit
@@ -152,7 +159,7 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
 const serverInfoQuery = (driver: Driver.Driver, database: string | undefined) =>
   Effect.scoped(
     Effect.gen(function*() {
-      const connection = yield* driver.acquire({ mode: "READ", database })
+      const { connection } = yield* driver.acquire({ mode: "READ", database })
       return connection.server
     })
   )
@@ -204,6 +211,7 @@ export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4jDriv
       executeWrite: (work, c) => sessionFor(c).executeWrite(work, c),
       stream: (query, parameters, c) => sessionFor(c).stream(query, parameters, c),
       poolStats: driver.pool.stats,
+      routingTable: (database) => driver.router.table(database ?? config.database),
       bookmarkManager: driver.bookmarkManager,
       close: driver.pool.close
     })
@@ -343,3 +351,12 @@ export const stream = <T extends Record<string, unknown> = Record<string, unknow
  * @category accessors
  */
 export const poolStats: Effect.Effect<ReadonlyArray<AddressStats>, never, Neo4j> = Neo4j.use((d) => d.poolStats)
+
+/**
+ * The current routing table of a database (`neo4j://` only), for diagnostics.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const routingTable = (database?: string): Effect.Effect<RoutingTable | undefined, never, Neo4j> =>
+  Neo4j.use((d) => d.routingTable(database))

@@ -11,6 +11,7 @@ import type { NotificationFilter } from "./bolt/Requests.ts"
 import type { TlsSettings } from "./connection/Transport.ts"
 import { parseUri, type ParsedUri } from "./internal/uri.ts"
 import { POOL_DEFAULTS, type PoolConfig } from "./pool/ConnectionPool.ts"
+import type { Resolver } from "./routing/Rediscovery.ts"
 
 /**
  * Defaults of the official drivers (PROTOCOL-NOTES, "What the official drivers do").
@@ -91,6 +92,8 @@ export interface Neo4jOptions {
   readonly traceQueryText?: boolean | undefined
   /** Send TELEMETRY when the server asks for it (Bolt 5.4+); default true. */
   readonly telemetry?: boolean | undefined
+  /** neo4j:// only: the addresses to ask for a routing table instead of the URI's (default: as given). */
+  readonly resolver?: Resolver | undefined
 }
 
 /**
@@ -113,6 +116,7 @@ export interface ResolvedConfig {
   readonly userAgent: string
   readonly traceQueryText: boolean
   readonly telemetry: boolean
+  readonly resolver: Resolver | undefined
 }
 
 const VERSION = "0.1.0"
@@ -202,7 +206,8 @@ export const resolve = (options: Neo4jOptions): Result.Result<ResolvedConfig, Ne
       notifications: options.notifications,
       userAgent: options.userAgent ?? `effect-neo4j/${VERSION}`,
       traceQueryText: options.traceQueryText ?? false,
-      telemetry: options.telemetry ?? true
+      telemetry: options.telemetry ?? true,
+      resolver: options.resolver
     }
   })
 

@@ -35,7 +35,17 @@ const NON_RETRYABLE_TRANSIENT_CODES: ReadonlySet<string> = new Set([
 
 // Client errors that are retried: the credentials expired while the work ran.
 const RETRYABLE_CLIENT_CODES: ReadonlySet<string> = new Set([
-  "Neo.ClientError.Security.AuthorizationExpired",
+  "Neo.ClientError.Security.AuthorizationExpired"
+])
+
+/**
+ * Codes that mean "this server is no longer the writer". A routing driver forgets that writer and
+ * retries elsewhere; a direct (bolt://) driver has nowhere else to go, so there they are final.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const NOT_A_WRITER_CODES: ReadonlySet<string> = new Set([
   "Neo.ClientError.Cluster.NotALeader",
   "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase"
 ])
@@ -110,9 +120,14 @@ export class Neo4jTransientError extends Data.TaggedError("Neo4jTransientError")
  * @since 0.1.0
  * @category errors
  */
-export class Neo4jClientError extends Data.TaggedError("Neo4jClientError")<ServerErrorFields> {
+export class Neo4jClientError extends Data.TaggedError("Neo4jClientError")<
+  ServerErrorFields & {
+    /** Set by a routing driver for a writer that stepped down: another server can take the work. */
+    readonly rerouted?: boolean | undefined
+  }
+> {
   get isRetryable(): boolean {
-    return RETRYABLE_CLIENT_CODES.has(this.code)
+    return this.rerouted === true || RETRYABLE_CLIENT_CODES.has(this.code)
   }
 }
 

@@ -18,7 +18,8 @@ import type { RetrySchedule } from "./Neo4jConfig.ts"
 import { isNeo4jError, isRetryable, type Neo4jError, Neo4jUsageError, withAttempts } from "./Neo4jError.ts"
 import type { Neo4jRecord } from "./Neo4jRecord.ts"
 import type { EagerResult } from "./Neo4jResult.ts"
-import { type AccessMode, type Driver, spanAttributes } from "./internal/driver.ts"
+import { type AccessMode, type Driver, type Lease, spanAttributes } from "./internal/driver.ts"
+import * as Router from "./routing/Router.ts"
 
 /**
  * Query parameters: a map from names to values with a Cypher type.
@@ -236,36 +237,37 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
   const completed = (result: QueryResult, started: ReadonlyArray<string>) =>
     Effect.suspend(() => result.finalMetadata === undefined ? Effect.void : updateBookmarks(started, result.finalMetadata))
 
-  const acquire = (mode: AccessMode) =>
-    driver.acquire({ mode, database, impersonatedUser: config.impersonatedUser, auth: config.auth })
+  const acquire = (mode: AccessMode, started: ReadonlyArray<string>) =>
+    driver.acquire({ mode, database, impersonatedUser: config.impersonatedUser, auth: config.auth, bookmarks: started })
 
   const extra = (
-    mode: AccessMode,
+    lease: Lease,
     started: ReadonlyArray<string>,
     txConfig: TransactionConfig | undefined
   ): Requests.TransactionExtra => ({
     bookmarks: started,
     txTimeoutMillis: timeoutMillis(txConfig),
     txMetadata: txConfig?.metadata,
-    mode: mode === "READ" ? "read" : "write",
-    database,
+    mode: lease.route.mode === "READ" ? "read" : "write",
+    database: lease.database,
     impersonatedUser: config.impersonatedUser,
     notifications: config.notifications
   })
 
   /** Enqueues RUN (+ PULL) of an auto-commit query; the result's completion updates bookmarks. */
   const startAutoCommit = (
-    connection: BoltConnection,
+    lease: Lease,
     query: string,
     parameters: Parameters,
     started: ReadonlyArray<string>,
     txConfig: TransactionConfig | undefined
   ): Effect.Effect<QueryResult, Neo4jError> =>
     Effect.suspend(() => {
+      const connection = lease.connection
       const result = new QueryResult(connection, { query, parameters, fetchSize })
       driver.telemetry(connection, RequestEncoders.TelemetryApi.AUTO_COMMIT_TRANSACTION)
       const error = connection.enqueue(
-        (w, ctx) => RequestEncoders.run(w, { query, parameters, ...extra(defaultMode, started, txConfig) }, ctx),
+        (w, ctx) => RequestEncoders.run(w, { query, parameters, ...extra(lease, started, txConfig) }, ctx),
         result.runHandler
       )
       if (error !== undefined) return Effect.fail(error)
@@ -280,9 +282,10 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
     Effect.scoped(
       Effect.gen(function*() {
         const started = yield* startBookmarks
-        const connection = yield* acquire(defaultMode)
-        const result = yield* startAutoCommit(connection, query, parameters, started, txConfig)
+        const lease = yield* acquire(defaultMode, started)
+        const result = yield* startAutoCommit(lease, query, parameters, started, txConfig)
         const eagerResult = yield* eager<T>(result)
+        yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(result.runMetadata))
         yield* completed(result, started)
         return eagerResult
       })
@@ -296,8 +299,8 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
     Stream.unwrap(
       Effect.gen(function*() {
         const started = yield* startBookmarks
-        const connection = yield* acquire(defaultMode)
-        const result = yield* startAutoCommit(connection, query, parameters, started, txConfig)
+        const lease = yield* acquire(defaultMode, started)
+        const result = yield* startAutoCommit(lease, query, parameters, started, txConfig)
         yield* Effect.addFinalizer((exit) => Effect.andThen(finishResult(result, exit), completed(result, started)))
         return recordStream<T>(result)
       })
@@ -310,10 +313,10 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
   ) =>
     Effect.gen(function*() {
       const started = yield* startBookmarks
-      const connection = yield* acquire(mode)
-      driver.telemetry(connection, api)
-      return yield* openTransaction(connection, extra(mode, started, txConfig), fetchSize, (metadata) =>
-        updateBookmarks(started, metadata))
+      const lease = yield* acquire(mode, started)
+      driver.telemetry(lease.connection, api)
+      return yield* openTransaction(lease.connection, extra(lease, started, txConfig), fetchSize, (metadata, begun) =>
+        Effect.andThen(driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun)), updateBookmarks(started, metadata)))
     }).pipe(Effect.withSpan("Neo4jSession.beginTransaction", { attributes: spanAttributes(driver, "begin", database) }))
 
   const transactionFunction = (mode: AccessMode) =>
@@ -358,7 +361,11 @@ const openTransaction = (
   connection: BoltConnection,
   beginExtra: Requests.TransactionExtra,
   fetchSize: number,
-  onCommitted: (metadata: Readonly<Record<string, unknown>>) => Effect.Effect<void>
+  /** COMMIT SUCCESS metadata, and BEGIN SUCCESS metadata (`db` on Bolt 5.8+). */
+  onCommitted: (
+    metadata: Readonly<Record<string, unknown>>,
+    begun: Readonly<Record<string, unknown>> | undefined
+  ) => Effect.Effect<void>
 ): Effect.Effect<Neo4jTransaction, Neo4jError, Scope.Scope> =>
   Effect.gen(function*() {
     const begin = new SummaryHandler()
@@ -435,7 +442,7 @@ const openTransaction = (
         )
       })
 
-    const commit = Effect.flatMap(end(connection.commit, "committed"), onCommitted)
+    const commit = Effect.flatMap(end(connection.commit, "committed"), (metadata) => onCommitted(metadata, begin.metadata))
     const rollback = Effect.asVoid(end(connection.request(RequestEncoders.rollback), "rolledBack"))
 
     // Closed without a commit: ROLLBACK when the connection is idle. Interrupted or failed, or with

@@ -9,8 +9,16 @@ import { BoltConnection, connect, SummaryHandler } from "../connection/BoltConne
 import * as Auth from "../Neo4jAuth.ts"
 import * as Bookmarks from "../Neo4jBookmarks.ts"
 import { boltAgent, type ResolvedConfig } from "../Neo4jConfig.ts"
-import { Neo4jAuthenticationError, type Neo4jError, Neo4jUsageError } from "../Neo4jError.ts"
+import {
+  Neo4jAuthenticationError,
+  Neo4jClientError,
+  type Neo4jError,
+  Neo4jUsageError,
+  NOT_A_WRITER_CODES
+} from "../Neo4jError.ts"
 import * as ConnectionPool from "../pool/ConnectionPool.ts"
+import * as Rediscovery from "../routing/Rediscovery.ts"
+import * as Router from "../routing/Router.ts"
 import type { ServerAddress } from "./uri.ts"
 
 /**
@@ -27,6 +35,16 @@ export interface AcquireRequest {
   readonly impersonatedUser?: string | undefined
   /** Session-level auth (Bolt 5.1+ re-authenticates a pooled connection with LOGOFF/LOGON). */
   readonly auth?: Auth.AuthToken | undefined
+  /** Bookmarks the work waits for; sent with ROUTE, so that a just-created database is found. */
+  readonly bookmarks?: ReadonlyArray<string> | undefined
+}
+
+/** A leased connection, the route that chose it, and the database to name in BEGIN/RUN. */
+export interface Lease {
+  readonly connection: BoltConnection
+  readonly route: Router.Route
+  /** `db` of BEGIN/RUN; `undefined` lets the server resolve the home database. */
+  readonly database: string | undefined
 }
 
 /** The core every public API is built on. */
@@ -35,7 +53,9 @@ export interface Driver {
   readonly pool: ConnectionPool.ConnectionPool<BoltConnection, Neo4jError>
   /** Default bookmark manager of `executeQuery` (as in the official drivers). */
   readonly bookmarkManager: Bookmarks.BookmarkManager
-  readonly acquire: (request: AcquireRequest) => Effect.Effect<BoltConnection, Neo4jError, Scope.Scope>
+  /** Server selection: the seed for bolt://, routing tables for neo4j://. */
+  readonly router: Router.Router
+  readonly acquire: (request: AcquireRequest) => Effect.Effect<Lease, Neo4jError, Scope.Scope>
   /**
    * Queues TELEMETRY `{api}` ahead of a transaction when the server asked for it (hint
    * `telemetry.enabled`, Bolt 5.4+) and the user did not turn it off. Its answer is not awaited.
@@ -45,7 +65,7 @@ export interface Driver {
   readonly classify: <E>(error: E) => Effect.Effect<E>
 }
 
-const fieldsOf = (error: Neo4jAuthenticationError) => ({
+const serverFieldsOf = (error: Neo4jAuthenticationError | Neo4jClientError) => ({
   code: error.code,
   message: error.message,
   gqlStatus: error.gqlStatus,
@@ -99,7 +119,7 @@ export const make = (
             auth,
             userAgent: config.userAgent,
             boltAgent,
-            routingContext: config.uri.routing ? config.uri.routingContext : undefined,
+            routingContext: config.uri.routing ? Rediscovery.routingContext(config.uri) : undefined,
             notifications: config.notifications,
             integers: config.integers
           })),
@@ -133,27 +153,45 @@ export const make = (
         }
       })
 
+    const router = yield* Router.forDriver({
+      uri: config.uri,
+      pool,
+      // ROUTE runs as the session's user when it has its own auth (the same checkout as its work).
+      acquire: (address, auth) =>
+        Effect.flatMap(auth === undefined ? config.auth.getToken : Effect.succeed(auth), (token) =>
+          checkout(address, token, auth !== undefined)),
+      resolver: config.resolver
+    })
+
     const acquire = (request: AcquireRequest) =>
       Effect.gen(function*() {
+        const route = yield* router.select(request)
+        // A lease that ends in failure teaches the router: a dead server or a former leader is
+        // forgotten, an unknown database loses its table. Registered before the checkout, so a
+        // refused connection counts too.
+        yield* Effect.addFinalizer((exit) => (Exit.isFailure(exit) ? router.onFailure(route, exit.cause) : Effect.void))
         const token = request.auth ?? (yield* config.auth.getToken)
-        // Direct connections (bolt://) and, until routing tables exist, routing URIs use the seed
-        // address; a single server routes to itself.
-        return yield* checkout(config.uri.address, token, request.auth !== undefined)
+        const connection = yield* checkout(route.address, token, request.auth !== undefined)
+        return { connection, route, database: Router.databaseToSend(route, connection) }
       })
 
     // Security failures the token manager handles (a rotated token) make the work retryable.
     const classify = <E>(error: E): Effect.Effect<E> => {
+      // A writer that stepped down: the router has forgotten it, so running again goes elsewhere.
+      if (error instanceof Neo4jClientError && config.uri.routing && NOT_A_WRITER_CODES.has(error.code) && !error.rerouted) {
+        return Effect.succeed(new Neo4jClientError({ ...serverFieldsOf(error), rerouted: true }) as E)
+      }
       if (!(error instanceof Neo4jAuthenticationError) || error.tokenRefreshed === true) return Effect.succeed(error)
       return Effect.flatMap(config.auth.getToken.pipe(Effect.orElseSucceed(() => Auth.none())), (token) =>
         Effect.map(config.auth.handleSecurityError(token, error.code), (handled) =>
-          handled ? new Neo4jAuthenticationError({ ...fieldsOf(error), tokenRefreshed: true }) as E : error))
+          handled ? new Neo4jAuthenticationError({ ...serverFieldsOf(error), tokenRefreshed: true }) as E : error))
     }
 
     const telemetry = (connection: BoltConnection, api: Requests.TelemetryApi) => {
       if (!config.telemetry || !connection.hints.telemetryEnabled || !connection.capabilities.telemetry) return
       connection.enqueue((w, ctx) => Requests.telemetry(w, api, ctx), IGNORE_ANSWER)
     }
-    return { config, pool, bookmarkManager, acquire, telemetry, classify }
+    return { config, pool, bookmarkManager, router, acquire, telemetry, classify }
   })
 
 /** OpenTelemetry database attributes of a span (semantic conventions for database clients). */

@@ -6,16 +6,14 @@ import { assert, describe, it, layer as withLayer } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer, Option, Scope, Stream } from "effect"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { inject } from "vitest"
 import * as Neo4j from "../../src/Neo4j.ts"
 import { Neo4jAuthenticationError, Neo4jClientError, Neo4jConnectionError, Neo4jUsageError } from "../../src/Neo4jError.ts"
 import * as Neo4jResult from "../../src/Neo4jResult.ts"
 import type { ProvidedNeo4jServer } from "./globalSetup.ts"
+import { targets } from "./targets.ts"
 
-const servers = inject("neo4jServers")
-
-const driverLayer = (server: ProvidedNeo4jServer, options: Partial<Parameters<typeof Neo4j.layer>[0]> = {}) =>
-  Neo4j.layer({ uri: server.uri, username: server.username, password: server.password, ...options })
+const driverLayer = (server: ProvidedNeo4jServer, uri: string, options: Partial<Parameters<typeof Neo4j.layer>[0]> = {}) =>
+  Neo4j.layer({ uri, username: server.username, password: server.password, ...options })
 
 /** Transactions the server still runs, apart from the one asking. */
 const openTransactions = Neo4j.executeQuery(
@@ -23,8 +21,8 @@ const openTransactions = Neo4j.executeQuery(
     "RETURN count(*) AS open"
 ).pipe(Effect.map((r) => r.records[0]!.get("open") as number))
 
-describe.each(servers.map((server) => [server.name, server] as const))("driver against %s", (_name, server) => {
-  const layer = driverLayer(server)
+describe.each(targets())("driver against %s", (_name, { server, uri }) => {
+  const layer = driverLayer(server, uri)
 
   // Live services: real time drives timeouts against a real server (TestClock would freeze them).
   withLayer(layer, { excludeTestServices: true, timeout: "120 seconds" })("with one driver", (it) => {
@@ -36,6 +34,22 @@ describe.each(servers.map((server) => [server.name, server] as const))("driver a
         assert.match(info.protocolVersion, /^\d+\.\d+$/)
         const again = yield* Neo4j.getServerInfo
         assert.deepStrictEqual(again, info)
+      }))
+
+    it.effect("a single instance routes to itself (neo4j://), and bolt:// has no routing table", () =>
+      Effect.gen(function*() {
+        yield* Neo4j.executeQuery("RETURN 1", {}, { database: "neo4j" })
+        const table = yield* Neo4j.routingTable("neo4j")
+        if (!uri.startsWith("neo4j")) {
+          assert.isUndefined(table)
+          return
+        }
+        assert.isDefined(table)
+        const self = { host: server.host, port: server.port }
+        assert.deepStrictEqual(table!.writers, [self])
+        assert.deepStrictEqual(table!.readers, [self])
+        assert.deepStrictEqual(table!.routers, [self])
+        assert.isAbove(table!.expiresAt, table!.fetchedAt)
       }))
 
     it.effect("executeQuery returns keys, records and a summary", () =>
@@ -267,7 +281,7 @@ describe.each(servers.map((server) => [server.name, server] as const))("driver a
         const stats = yield* Neo4j.poolStats
         assert.strictEqual(stats.reduce((n, s) => n + s.inUse, 0), 0)
         assert.isAtMost(stats.reduce((n, s) => n + s.idle, 0), 10)
-      }).pipe(Effect.provide(driverLayer(server, { maxConnectionPoolSize: 10 }))))
+      }).pipe(Effect.provide(driverLayer(server, uri, { maxConnectionPoolSize: 10 }))))
   })
 
   it.live("pool exhaustion fails with an acquisition timeout after the configured time", () =>
@@ -287,7 +301,7 @@ describe.each(servers.map((server) => [server.name, server] as const))("driver a
       assert.strictEqual(ok.records[0]!.get("one"), 1)
     }).pipe(
       Effect.scoped,
-      Effect.provide(driverLayer(server, { maxConnectionPoolSize: 1, connectionAcquisitionTimeout: Duration.millis(300) }))
+      Effect.provide(driverLayer(server, uri, { maxConnectionPoolSize: 1, connectionAcquisitionTimeout: Duration.millis(300) }))
     ))
 
   it.live("a wrong password is an authentication error, not retried, without the secret in it", () =>
@@ -300,11 +314,11 @@ describe.each(servers.map((server) => [server.name, server] as const))("driver a
       assert.isBelow(Date.now() - started, 900, "must not be retried with backoff")
       assert.notInclude(String(error), "wrong-secret-123")
       assert.notInclude(JSON.stringify(error), "wrong-secret-123")
-    }).pipe(Effect.provide(driverLayer(server, { password: "wrong-secret-123" }))))
+    }).pipe(Effect.provide(driverLayer(server, uri, { password: "wrong-secret-123" }))))
 
   it.live("a missing password and a malformed URI are usage errors naming the fix", () =>
     Effect.gen(function*() {
-      const noPassword = yield* Effect.flip(Layer.build(Neo4j.layer({ uri: server.uri, username: "neo4j" })))
+      const noPassword = yield* Effect.flip(Layer.build(Neo4j.layer({ uri, username: "neo4j" })))
       assert.instanceOf(noPassword, Neo4jUsageError)
       assert.match(noPassword.message, /NEO4J_PASSWORD/)
       const badUri = yield* Effect.flip(Layer.build(Neo4j.layer({ uri: "http://localhost:7474" })))

@@ -5,18 +5,17 @@
  */
 import { assert, describe, layer as withLayer } from "@effect/vitest"
 import { Deferred, Duration, Effect, Ref, Schedule } from "effect"
-import { inject } from "vitest"
 import * as Neo4j from "../../src/Neo4j.ts"
+import { targets } from "./targets.ts"
 import * as Auth from "../../src/Neo4jAuth.ts"
 import { Neo4jClientError } from "../../src/Neo4jError.ts"
 
-const servers = inject("neo4jServers")
 /** Fast retries for tests: the default schedule waits 1 s, 2 s, ... like the official drivers. */
 const quickRetry = Schedule.spaced(Duration.millis(20)).pipe(Schedule.upTo({ times: 20 }))
 
-describe.each(servers.map((server) => [server.name, server] as const))("transactions against %s", (_name, server) => {
+describe.each(targets())("transactions against %s", (_name, { server, uri }) => {
   let rotations = 0
-  const layer = Neo4j.layer({ uri: server.uri, username: server.username, password: server.password, retry: quickRetry })
+  const layer = Neo4j.layer({ uri, username: server.username, password: server.password, retry: quickRetry })
 
   withLayer(layer, { excludeTestServices: true, timeout: "120 seconds" })("transaction functions", (it) => {
     it.effect("two writers locking two nodes in opposite order deadlock, are retried, and both land once", () =>
@@ -129,7 +128,7 @@ describe.each(servers.map((server) => [server.name, server] as const))("transact
 
   withLayer(
     Neo4j.layer({
-      uri: server.uri,
+      uri,
       auth: Auth.basicTokenManager(
         Effect.sync(() => {
           rotations++
