@@ -1,0 +1,70 @@
+/**
+ * The workloads on effect-neo4j, written as an Effect user would: one Effect program per run over
+ * the driver from `Neo4j.make`, `session.run` / `driver.executeQuery` / `session.executeWrite`,
+ * and `Stream.runForEach` over `driver.stream` for streaming (PULL n on demand).
+ *
+ * @since 0.1.0
+ */
+import { Effect, Stream } from "effect"
+import type { Neo4jDriver } from "../../src/Neo4j.ts"
+import { Query } from "./queries.ts"
+import { CONCURRENCY, CONSUMERS, type Consume, type Context, counter, type Implementation, type Outcome, rowsOf } from "./workloads.ts"
+
+const stream = (query: (n: number) => string, consume: Consume) => (driver: Neo4jDriver, ctx: Context): Promise<Outcome> =>
+  Effect.runPromise(Effect.suspend(() => {
+    const { onRecord, state } = counter(consume, ctx)
+    return Stream.runForEach(driver.stream(query(ctx.size)), (record) => Effect.sync(() => onRecord(record))).pipe(
+      Effect.map(() => state)
+    )
+  }))
+
+/**
+ * effect-neo4j's side of every workload.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const ours: Implementation<Neo4jDriver> = {
+  seq: (driver, { size }) =>
+    Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const session = yield* driver.session()
+      let checksum = 0
+      for (let i = 0; i < size; i++) {
+        const result = yield* session.run(Query.returnOne)
+        checksum += result.records[0]!.get("n") as number
+      }
+      return { count: size, checksum }
+    }))),
+  concurrent: (driver, { size }) =>
+    Effect.runPromise(Effect.suspend(() => {
+      let checksum = 0
+      const worker = Effect.gen(function*() {
+        for (let i = 0; i < size / CONCURRENCY; i++) {
+          const result = yield* driver.executeQuery(Query.returnOne)
+          checksum += result.records[0]!.get("n") as number
+        }
+      })
+      return Effect.forEach(Array.from({ length: CONCURRENCY }), () => worker, { concurrency: CONCURRENCY, discard: true }).pipe(
+        Effect.map(() => ({ count: size, checksum }))
+      )
+    })),
+  scalars: stream(Query.scalars, CONSUMERS.scalars),
+  nodes: stream(Query.nodes, CONSUMERS.nodes),
+  wide: stream(Query.wide, CONSUMERS.wide),
+  temporal: stream(Query.temporal, CONSUMERS.temporal),
+  param: (driver, { size }) =>
+    Effect.runPromise(Effect.map(driver.executeQuery(Query.param, { rows: rowsOf(size) }), (result) => ({
+      count: result.records[0]!.get("n") as number,
+      checksum: 1
+    }))),
+  writes: (driver, { size }) =>
+    Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const session = yield* driver.session()
+      let checksum = 0
+      for (let i = 0; i < size; i++) {
+        const result = yield* session.executeWrite((tx) => tx.run(Query.write, { id: i }))
+        checksum += result.summary.counters.nodesCreated
+      }
+      return { count: size, checksum }
+    })))
+}

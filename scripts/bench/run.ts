@@ -1,0 +1,566 @@
+/**
+ * `npm run bench`: effect-neo4j against neo4j-driver 6.3, both on the same server in the same run.
+ *
+ *   node scripts/bench/run.ts [--server replay|neo4j|both] [--workloads a,b,...] [--reps N]
+ *     [--warmup N] [--mem-reps N] [--quick] [--json FILE] [--official-stream observer|iterator]
+ *     [--profile DIR [--profile-side ours|official]]
+ *
+ * Servers: the in-repo replay server (`replay-server.ts`, a separate process answering from
+ * pre-encoded results, so the client's cost is what is measured) and a real embedded Neo4j 5.26
+ * (`scripts/neo4j/launcher.ts`). Each time workload runs in a fresh worker process holding both
+ * drivers (warm-ups, then samples alternating the sides); each memory workload runs every sample in
+ * a fresh process per side. The table shows medians with min-max; the ratio is official / ours, so
+ * higher is better for effect-neo4j (times and peak RSS alike).
+ *
+ * `--profile DIR` runs the selected time workloads for one driver alone (effect-neo4j unless
+ * `--profile-side official`) with V8's sampling profiler (the one `--cpu-prof` uses) on during the
+ * timed samples only, writes a `.cpuprofile` per workload to DIR (open it in Chrome DevTools) and
+ * prints self time by area, the top self-time frames and the `src/` functions with the most
+ * inclusive time (no table).
+ *
+ * @since 0.1.0
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { mkdir, readFile, writeFile } from "node:fs/promises"
+import { cpus, loadavg, totalmem } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { createInterface } from "node:readline"
+import { fileURLToPath } from "node:url"
+import { compileCopy, type CompiledCopy } from "./compile.ts"
+import { summarizeProfile } from "./profile.ts"
+import { FULL_SIZES, QUICK_SIZES, Query, type Sizes } from "./queries.ts"
+import type { MemoryResult, Side, TimeResult, WorkerConfig } from "./worker.ts"
+import { WORKLOADS } from "./workloads.ts"
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const ROOT = resolve(HERE, "..", "..")
+const WORKER = join(HERE, "worker.ts")
+const REPLAY = join(HERE, "replay-server.ts")
+
+const Defaults = {
+  FETCH_SIZE: 1000,
+  REPS: 7,
+  WARMUP: 2,
+  MEM_REPS: 3,
+  QUICK_REPS: 3,
+  QUICK_WARMUP: 1,
+  QUICK_MEM_REPS: 1,
+  /** real-server setup batch: nodes created per transaction */
+  SETUP_BATCH: 50_000,
+  PROFILE_TOP: 15
+} as const
+
+/** Replay-server targets of issue 7 (ratio official / ours, medians). */
+const REPLAY_TARGETS: Readonly<Record<string, number>> = {
+  seq: 2,
+  concurrent: 4,
+  scalars: 2,
+  nodes: 3,
+  wide: 2,
+  temporal: 3,
+  param: 5,
+  "rss-scalars": 1,
+  "rss-nodes": 1,
+  "rss-wide": 1,
+  "rss-temporal": 1
+}
+/** Against the real Neo4j: never slower, on any workload. */
+const NEO4J_TARGET = 1
+/** "flat memory while streaming": RSS may not keep growing in the second half of a stream. */
+const FLAT_GROWTH_MB = 16
+
+type ServerName = "replay" | "neo4j"
+
+interface Options {
+  readonly servers: ReadonlyArray<ServerName>
+  readonly workloads: ReadonlyArray<string>
+  readonly sizes: Sizes
+  readonly reps: number
+  readonly warmup: number
+  readonly memReps: number
+  readonly json: string | undefined
+  readonly officialStream: "observer" | "iterator"
+  readonly profile: string | undefined
+  readonly profileSide: Side
+  readonly quick: boolean
+}
+
+const TIME_NAMES: ReadonlyArray<string> = WORKLOADS.map((w) => w.name)
+const STREAM_NAMES = WORKLOADS.filter((w) => w.streaming).map((w) => w.name)
+const MEMORY_NAMES = STREAM_NAMES.map((n) => `rss-${n}`)
+const GROUPS: Readonly<Record<string, ReadonlyArray<string>>> = {
+  all: [...TIME_NAMES, ...MEMORY_NAMES],
+  time: TIME_NAMES,
+  stream: STREAM_NAMES,
+  rss: MEMORY_NAMES,
+  memory: MEMORY_NAMES
+}
+
+const usage = `usage: node scripts/bench/run.ts [--server replay|neo4j|both] [--workloads a,b,...] [--reps N]
+  [--warmup N] [--mem-reps N] [--quick] [--json FILE] [--official-stream observer|iterator]
+  [--profile DIR [--profile-side ours|official]]
+workloads: ${[...TIME_NAMES, ...MEMORY_NAMES].join(", ")}; groups: ${Object.keys(GROUPS).join(", ")}`
+
+const parseArgs = (argv: ReadonlyArray<string>): Options => {
+  const values = new Map<string, string>()
+  const flags = new Set<string>()
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === "--quick" || arg === "--help" || arg === "-h") flags.add(arg)
+    else if (arg.startsWith("--") && arg.includes("=")) values.set(arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1))
+    else if (arg.startsWith("--") && i + 1 < argv.length) values.set(arg, argv[++i]!)
+    else throw new Error(`unexpected argument ${arg}\n${usage}`)
+  }
+  if (flags.has("--help") || flags.has("-h")) {
+    console.log(usage)
+    process.exit(0)
+  }
+  const known = [
+    "--server",
+    "--workloads",
+    "--reps",
+    "--warmup",
+    "--mem-reps",
+    "--json",
+    "--official-stream",
+    "--profile",
+    "--profile-side"
+  ]
+  for (const key of values.keys()) if (!known.includes(key)) throw new Error(`unknown option ${key}\n${usage}`)
+  const quick = flags.has("--quick")
+  const server = values.get("--server") ?? "both"
+  if (!["replay", "neo4j", "both"].includes(server)) throw new Error(`--server must be replay, neo4j or both\n${usage}`)
+  const names = (values.get("--workloads") ?? "all").split(",").filter(Boolean).flatMap((n) => GROUPS[n] ?? [n])
+  for (const name of names) {
+    if (!TIME_NAMES.includes(name) && !MEMORY_NAMES.includes(name)) throw new Error(`unknown workload ${name}\n${usage}`)
+  }
+  const count = (key: string, fallback: number) => {
+    const raw = values.get(key)
+    const n = raw === undefined ? fallback : Number(raw)
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${key} must be a whole number`)
+    return n
+  }
+  const officialStream = values.get("--official-stream") ?? "observer"
+  if (officialStream !== "observer" && officialStream !== "iterator") throw new Error("--official-stream must be observer or iterator")
+  return {
+    servers: server === "both" ? ["replay", "neo4j"] : [server as ServerName],
+    workloads: [...new Set(names)],
+    sizes: quick ? QUICK_SIZES : FULL_SIZES,
+    reps: Math.max(1, count("--reps", quick ? Defaults.QUICK_REPS : Defaults.REPS)),
+    warmup: count("--warmup", quick ? Defaults.QUICK_WARMUP : Defaults.WARMUP),
+    memReps: Math.max(1, count("--mem-reps", quick ? Defaults.QUICK_MEM_REPS : Defaults.MEM_REPS)),
+    json: values.get("--json"),
+    officialStream,
+    profile: values.get("--profile"),
+    profileSide: values.get("--profile-side") === "official" ? "official" : "ours",
+    quick
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// servers
+
+interface BenchServer {
+  readonly name: ServerName
+  readonly uri: string
+  readonly username: string
+  readonly password: string
+  readonly version: string
+  readonly stop: () => Promise<void>
+}
+
+const startReplay = async (sizes: Sizes): Promise<BenchServer> => {
+  const child = spawn(process.execPath, [REPLAY, "--sizes", JSON.stringify(sizes)], {
+    stdio: ["pipe", "pipe", "inherit"]
+  })
+  const port = await new Promise<number>((resolvePort, reject) => {
+    const lines = createInterface({ input: child.stdout })
+    lines.on("line", (line) => {
+      const match = /^REPLAY_READY (\d+)$/.exec(line)
+      if (match !== null) resolvePort(Number(match[1]))
+    })
+    child.once("exit", (code) => reject(new Error(`replay server exited with ${code} before it was ready`)))
+  })
+  return {
+    name: "replay",
+    uri: `bolt://127.0.0.1:${port}`,
+    username: "neo4j",
+    password: "replay",
+    version: "replay server (Bolt 5.8, answers as Neo4j 5.26)",
+    stop: () => stopChild(child)
+  }
+}
+
+const stopChild = (child: ChildProcess): Promise<void> =>
+  new Promise((done) => {
+    if (child.exitCode !== null) return done()
+    child.once("exit", () => done())
+    child.stdin?.end()
+    child.kill("SIGTERM")
+  })
+
+const startRealNeo4j = async (): Promise<BenchServer> => {
+  const { startNeo4j } = await import("../neo4j/launcher.ts")
+  const started = Date.now()
+  const neo = await startNeo4j({ line: "5.26" })
+  log(`neo4j ${neo.version} up at ${neo.uri} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  return {
+    name: "neo4j",
+    uri: neo.uri,
+    username: neo.username,
+    password: neo.password,
+    version: `Neo4j ${neo.version} ${neo.edition} (embedded)`,
+    stop: neo.stop
+  }
+}
+
+/** Real server only: the BenchPerson nodes the `nodes` workload reads. */
+const prepareNeo4j = async (server: BenchServer, sizes: Sizes, workloads: ReadonlyArray<string>) => {
+  if (!workloads.some((w) => w === "nodes" || w === "rss-nodes")) return
+  const { default: neo4j } = await import("neo4j-driver")
+  const driver = neo4j.driver(server.uri, neo4j.auth.basic(server.username, server.password), { disableLosslessIntegers: true })
+  try {
+    const { records } = await driver.executeQuery(Query.countNodes)
+    const have = records[0]!.get("n") as number
+    if (have >= sizes.nodes) return
+    const started = Date.now()
+    for (let from = have + 1; from <= sizes.nodes; from += Defaults.SETUP_BATCH) {
+      await driver.executeQuery(Query.setupNodes, { from: neo4j.int(from), to: neo4j.int(Math.min(sizes.nodes, from + Defaults.SETUP_BATCH - 1)) })
+    }
+    log(`created ${sizes.nodes - have} BenchPerson nodes in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  } finally {
+    await driver.close()
+  }
+}
+
+const cleanNeo4jWrites = async (server: BenchServer) => {
+  const { default: neo4j } = await import("neo4j-driver")
+  const driver = neo4j.driver(server.uri, neo4j.auth.basic(server.username, server.password))
+  const session = driver.session()
+  try {
+    await session.run(Query.dropWrites)
+  } finally {
+    await session.close()
+    await driver.close()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// workers
+
+/** The modules a worker needs besides `src/` (compiled for memory workers, see compile.ts). */
+const WORKER_MODULES = ["worker", "workloads", "queries", "ours", "official"].map((m) => `scripts/bench/${m}.ts`)
+let compiled: Promise<CompiledCopy> | undefined
+const compiledWorker = async (): Promise<string> => (await (compiled ??= compileCopy(ROOT, WORKER_MODULES))).worker
+
+const runWorker = <R>(config: WorkerConfig, nodeFlags: ReadonlyArray<string> = [], worker = WORKER): Promise<R> =>
+  new Promise((done, reject) => {
+    const child = spawn(process.execPath, [...nodeFlags, worker, JSON.stringify(config)], {
+      stdio: ["ignore", "pipe", "inherit"],
+      cwd: ROOT
+    })
+    let result: R | undefined
+    const lines = createInterface({ input: child.stdout })
+    lines.on("line", (line) => {
+      if (line.startsWith("BENCH_RESULT ")) result = JSON.parse(line.slice("BENCH_RESULT ".length)) as R
+      else process.stderr.write(`  [worker] ${line}\n`)
+    })
+    child.once("error", reject)
+    child.once("close", (code) => {
+      if (code === 0 && result !== undefined) done(result)
+      else reject(new Error(`worker for ${config.workload} (${config.mode}) exited with code ${code}`))
+    })
+  })
+
+// ---------------------------------------------------------------------------------------------
+// statistics and the table
+
+interface Summary {
+  readonly median: number
+  readonly min: number
+  readonly max: number
+  readonly samples: ReadonlyArray<number>
+}
+
+const summarize = (samples: ReadonlyArray<number>): Summary => {
+  const sorted = [...samples].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, samples }
+}
+
+interface Row {
+  readonly server: ServerName
+  readonly workload: string
+  readonly description: string
+  readonly unit: "ms" | "MB"
+  readonly ours: Summary
+  readonly official: Summary
+  readonly ratio: number
+  readonly target: number | undefined
+  readonly met: boolean | undefined
+  readonly note?: string | undefined
+  /** client CPU milliseconds per sample (time workloads) */
+  readonly cpu?: { readonly ours: Summary; readonly official: Summary } | undefined
+}
+
+const sig = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2))
+const cell = (s: Summary): string => s.samples.length > 1 ? `${sig(s.median)} (${sig(s.min)}-${sig(s.max)})` : sig(s.median)
+
+const renderTable = (rows: ReadonlyArray<Row>): string => {
+  const header = ["server", "workload", "unit", "ours", "neo4j-driver", "ratio", "cpu ratio", "target"]
+  const body = rows.map((r) => [
+    r.server,
+    r.description,
+    r.unit,
+    cell(r.ours),
+    cell(r.official),
+    `${r.ratio.toFixed(2)}x`,
+    r.cpu === undefined ? "" : `${(r.cpu.official.median / r.cpu.ours.median).toFixed(2)}x`,
+    r.target === undefined ? "" : `>= ${r.target}x ${r.met ? "met" : "MISSED"}${r.note ? ` (${r.note})` : ""}`
+  ])
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)))
+  const line = (cells: ReadonlyArray<string>) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`
+  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n")
+}
+
+const log = (message: string) => process.stderr.write(`${message}\n`)
+
+const packageVersion = (name: string): string => {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version
+  } catch {
+    return "unknown"
+  }
+}
+
+/** The commit, and whether `src/` differs from it (other work in progress is measured too). */
+const gitRevision = (): string => {
+  const git = (...args: Array<string>) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim()
+  try {
+    const dirty = git("status", "--porcelain", "--", "src").length > 0
+    return `${git("rev-parse", "--short=12", "HEAD")}${dirty ? " + uncommitted src/ changes" : ""}`
+  } catch {
+    return "unknown"
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// running
+
+const baseConfig = (server: BenchServer, options: Options) => ({
+  uri: server.uri,
+  username: server.username,
+  password: server.password,
+  fetchSize: Defaults.FETCH_SIZE,
+  officialStream: options.officialStream
+})
+
+const timeRow = async (server: BenchServer, options: Options, name: string): Promise<Row> => {
+  const w = WORKLOADS.find((x) => x.name === name)!
+  const size = w.size(options.sizes)
+  const result = await runWorker<TimeResult>({
+    ...baseConfig(server, options),
+    mode: "time",
+    workload: name,
+    size,
+    warmup: options.warmup,
+    reps: options.reps
+  }, ["--expose-gc"])
+  const { ours: o, official: f } = result.outcomes
+  const agree = Math.abs(o.checksum - f.checksum) <= 1e-9 * Math.max(1, Math.abs(f.checksum))
+  if (!agree) log(`  warning: ${name} checksums differ (ours ${o.checksum}, neo4j-driver ${f.checksum})`)
+  const ours = summarize(result.ours)
+  const official = summarize(result.official)
+  const ratio = official.median / ours.median
+  const target = server.name === "replay" ? REPLAY_TARGETS[name] : NEO4J_TARGET
+  return {
+    server: server.name,
+    workload: name,
+    description: `(${w.item}) ${w.describe(size)}`,
+    unit: "ms",
+    ours,
+    official,
+    ratio,
+    target,
+    met: target === undefined ? undefined : ratio >= target,
+    cpu: { ours: summarize(result.cpu.ours), official: summarize(result.cpu.official) }
+  }
+}
+
+const memoryRow = async (server: BenchServer, options: Options, name: string): Promise<Row> => {
+  const streamName = name.slice("rss-".length)
+  const w = WORKLOADS.find((x) => x.name === streamName)!
+  const size = w.size(options.sizes)
+  const results: Record<Side, Array<MemoryResult>> = { ours: [], official: [] }
+  for (let i = 0; i < options.memReps; i++) {
+    const order: Array<Side> = i % 2 === 0 ? ["ours", "official"] : ["official", "ours"]
+    for (const side of order) {
+      results[side].push(
+        await runWorker<MemoryResult>({
+          ...baseConfig(server, options),
+          mode: "memory",
+          workload: streamName,
+          size,
+          warmup: 0,
+          reps: 1,
+          driver: side
+        }, [], await compiledWorker())
+      )
+    }
+  }
+  const ours = summarize(results.ours.map((r) => r.peakRssMb))
+  const official = summarize(results.official.map((r) => r.peakRssMb))
+  const growth = (side: Side) => Math.max(...results[side].map((r) => r.lateGrowthMb))
+  const flat = growth("ours") <= FLAT_GROWTH_MB
+  const ratio = official.median / ours.median
+  const target = server.name === "replay" ? REPLAY_TARGETS[name] : NEO4J_TARGET
+  const baseline = (side: Side) => summarize(results[side].map((r) => r.baselineRssMb)).median.toFixed(0)
+  const note = `connected: ours ${baseline("ours")} MB, official ${baseline("official")} MB; ` +
+    `late growth ours ${growth("ours").toFixed(1)} MB, official ${growth("official").toFixed(1)} MB${flat ? "" : ", NOT FLAT"}`
+  return {
+    server: server.name,
+    workload: name,
+    description: `(f) peak RSS, ${w.describe(size)}`,
+    unit: "MB",
+    ours,
+    official,
+    ratio,
+    target,
+    met: target === undefined ? undefined : ratio >= target && (server.name === "replay" || flat),
+    note
+  }
+}
+
+const runServer = async (server: BenchServer, options: Options, rows: Array<Row>, errors: Array<string>) => {
+  if (server.name === "neo4j") await prepareNeo4j(server, options.sizes, options.workloads)
+  for (const name of options.workloads) {
+    const started = Date.now()
+    try {
+      const row = name.startsWith("rss-") ? await memoryRow(server, options, name) : await timeRow(server, options, name)
+      rows.push(row)
+      log(
+        `${server.name} ${name}: ours ${sig(row.ours.median)} ${row.unit}, neo4j-driver ${sig(row.official.median)} ${row.unit}, ` +
+          `${row.ratio.toFixed(2)}x` +
+          (row.cpu === undefined ? "" : `; client CPU ours ${sig(row.cpu.ours.median)} ms, neo4j-driver ${sig(row.cpu.official.median)} ms`) +
+          ` (${((Date.now() - started) / 1000).toFixed(1)} s)`
+      )
+    } catch (error) {
+      errors.push(`${server.name} ${name}: ${error instanceof Error ? error.message : String(error)}`)
+      log(`${server.name} ${name}: FAILED ${error instanceof Error ? error.message : String(error)}`)
+    }
+    if (server.name === "neo4j" && name === "writes") await cleanNeo4jWrites(server)
+  }
+}
+
+const profileServer = async (server: BenchServer, options: Options, dir: string) => {
+  await mkdir(dir, { recursive: true })
+  for (const name of options.workloads.filter((n) => !n.startsWith("rss-"))) {
+    const w = WORKLOADS.find((x) => x.name === name)!
+    const file = join(dir, `${server.name}-${name}-${options.profileSide}.cpuprofile`)
+    await runWorker<TimeResult>({
+      ...baseConfig(server, options),
+      mode: "time",
+      workload: name,
+      size: w.size(options.sizes),
+      warmup: options.warmup,
+      reps: options.reps,
+      driver: options.profileSide,
+      profile: file
+    }, ["--expose-gc"])
+    const profile = JSON.parse(await readFile(file, "utf8"))
+    console.log(`\n${server.name} ${name}: ${options.profileSide === "ours" ? "effect-neo4j" : "neo4j-driver"} alone, timed samples only (${file})`)
+    for (const line of summarizeProfile(profile, ROOT, Defaults.PROFILE_TOP)) console.log(`  ${line}`)
+  }
+}
+
+const main = async (): Promise<void> => {
+  const options = parseArgs(process.argv.slice(2))
+  const rows: Array<Row> = []
+  const errors: Array<string> = []
+  const servers: Array<{ name: ServerName; version: string }> = []
+  try {
+    for (const name of options.servers) {
+      log(`starting ${name} server...`)
+      let server: BenchServer
+      try {
+        server = name === "replay" ? await startReplay(options.sizes) : await startRealNeo4j()
+      } catch (error) {
+        errors.push(`${name} server did not start: ${error instanceof Error ? error.message : String(error)}`)
+        log(errors[errors.length - 1]!)
+        continue
+      }
+      servers.push({ name, version: server.version })
+      try {
+        if (options.profile !== undefined) await profileServer(server, options, resolve(options.profile))
+        else await runServer(server, options, rows, errors)
+      } finally {
+        await server.stop()
+      }
+    }
+  } finally {
+    if (compiled !== undefined) await (await compiled).remove()
+  }
+  if (options.profile !== undefined) return
+
+  const meta = {
+    node: process.version,
+    cpu: `${cpus()[0]?.model ?? "unknown"} x${cpus().length}`,
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
+    versions: {
+      "effect-neo4j": `${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version} (${gitRevision()})`,
+      "neo4j-driver": packageVersion("neo4j-driver"),
+      effect: packageVersion("effect"),
+      servers: Object.fromEntries(servers.map((s) => [s.name, s.version]))
+    },
+    settings: {
+      quick: options.quick,
+      reps: options.reps,
+      warmup: options.warmup,
+      memReps: options.memReps,
+      fetchSize: Defaults.FETCH_SIZE,
+      officialStream: options.officialStream,
+      officialConfig: "disableLosslessIntegers: true"
+    },
+    date: new Date().toISOString()
+  }
+  console.log(`\neffect-neo4j vs neo4j-driver — ${meta.date}`)
+  console.log(`node ${meta.node}, ${meta.cpu}, ${meta.memoryGb} GB; effect ${meta.versions.effect}, neo4j-driver ${meta.versions["neo4j-driver"]}, effect-neo4j ${meta.versions["effect-neo4j"]}`)
+  for (const s of servers) console.log(`${s.name}: ${s.version}`)
+  console.log(`medians of ${options.reps} samples after ${options.warmup} warm-up(s) per side (memory: ${options.memReps} fresh processes per side); ratio = neo4j-driver / ours, higher is better; cpu ratio: the same for the client process's CPU time\n`)
+  console.log(renderTable(rows))
+  if (errors.length > 0) {
+    console.log(`\nfailed:\n${errors.map((e) => `  ${e}`).join("\n")}`)
+    process.exitCode = 1
+  }
+  if (options.json !== undefined) {
+    const file = resolve(options.json)
+    await mkdir(dirname(file), { recursive: true })
+    await writeFile(file, JSON.stringify({
+      meta,
+      results: rows.map((r) => ({
+        server: r.server,
+        workload: r.workload,
+        description: r.description,
+        unit: r.unit,
+        ours: r.ours.median,
+        official: r.official.median,
+        ratio: Number(r.ratio.toFixed(3)),
+        oursRange: [r.ours.min, r.ours.max],
+        officialRange: [r.official.min, r.official.max],
+        oursSamples: r.ours.samples,
+        officialSamples: r.official.samples,
+        target: r.target,
+        met: r.met,
+        note: r.note,
+        ...(r.cpu === undefined ? {} : { oursCpuMs: r.cpu.ours.median, officialCpuMs: r.cpu.official.median })
+      })),
+      errors
+    }, null, 2) + "\n")
+    log(`wrote ${file}`)
+  }
+}
+
+await main()
