@@ -176,7 +176,7 @@ export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4jDriv
     const sharedManager = yield* Effect.serviceOption(Bookmarks.DefaultBookmarkManager)
     const driver = yield* Driver.make(config, Option.getOrUndefined(sharedManager))
     const span = (operation: string, database: string | undefined, query?: string) =>
-      Effect.withSpan(`Neo4j.${operation}`, { attributes: Driver.spanAttributes(driver, operation, database, query) })
+      Driver.withSpan(driver, `Neo4j.${operation}`, operation, database, query)
 
     const sessionFor = (config?: Neo4jSession.SessionConfig) => Neo4jSession.make(driver, config)
 

@@ -18,7 +18,7 @@ import type { RetrySchedule } from "./Neo4jConfig.ts"
 import { isNeo4jError, isRetryable, type Neo4jError, Neo4jUsageError, withAttempts } from "./Neo4jError.ts"
 import type { Neo4jRecord } from "./Neo4jRecord.ts"
 import type { EagerResult } from "./Neo4jResult.ts"
-import { type AccessMode, type Driver, type Lease, spanAttributes } from "./internal/driver.ts"
+import { type AccessMode, type Driver, type Lease, withSpan } from "./internal/driver.ts"
 import * as Router from "./routing/Router.ts"
 
 /**
@@ -289,7 +289,7 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
         yield* completed(result, started)
         return eagerResult
       })
-    ).pipe(Effect.withSpan("Neo4jSession.run", { attributes: spanAttributes(driver, "run", database, query) }))
+    ).pipe(withSpan(driver, "Neo4jSession.run", "run", database, query))
 
   const stream = <T extends Record<string, unknown> = Record<string, unknown>>(
     query: string,
@@ -317,7 +317,7 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
       driver.telemetry(lease.connection, api)
       return yield* openTransaction(lease.connection, extra(lease, started, txConfig), fetchSize, (metadata, begun) =>
         Effect.andThen(driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun)), updateBookmarks(started, metadata)))
-    }).pipe(Effect.withSpan("Neo4jSession.beginTransaction", { attributes: spanAttributes(driver, "begin", database) }))
+    }).pipe(withSpan(driver, "Neo4jSession.beginTransaction", "begin", database))
 
   const transactionFunction = (mode: AccessMode) =>
   <A, E, R>(
@@ -334,10 +334,9 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
         return value
       })
     )
+    const operation = mode === "READ" ? "executeRead" : "executeWrite"
     return retrying(attempt, fnConfig?.retry ?? driver.config.retry, driver.classify).pipe(
-      Effect.withSpan(mode === "READ" ? "Neo4jSession.executeRead" : "Neo4jSession.executeWrite", {
-        attributes: spanAttributes(driver, mode === "READ" ? "executeRead" : "executeWrite", database)
-      })
+      withSpan(driver, `Neo4jSession.${operation}`, operation, database)
     )
   }
 

@@ -2,7 +2,8 @@
  * Opens the byte transport of a connection: TCP or TLS through `@effect/platform-node` sockets, and
  * maps socket failures to `Neo4jConnectionError` with a reason a user can act on.
  */
-import { NodeSocket } from "@effect/platform-node"
+// The module alone, not the package index: the index loads every platform module (~36 MB of RSS).
+import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import { Duration, Effect, Redacted, Scope } from "effect"
 import * as SocketModule from "effect/socket/Socket"
 import type * as Socket from "effect/socket/Socket"

@@ -132,25 +132,26 @@ export const make = (
             duration: config.connectionTimeout,
             orElse: () => Effect.sync(() => connection.retire())
           })
-          : Effect.void,
+          : undefined,
       ping: (connection) => connection.reset
     })
 
     // A pooled connection authenticated with `token`: as it is, re-authenticated with LOGOFF/LOGON
     // (Bolt 5.1+), or, before 5.1, replaced by a new connection when the driver's token rotated.
-    const checkout = (address: ServerAddress, token: Auth.AuthToken, sessionAuth: boolean) =>
-      Effect.gen(function*() {
-        const outer = yield* Effect.scope
-        for (;;) {
-          const lease = yield* Scope.fork(outer)
-          const connection = yield* Scope.provide(pool.acquire(address), lease)
-          if (Auth.equivalent(connection.auth, token) || connection.capabilities.logon || sessionAuth) {
-            yield* reauthenticate(connection, token)
-            return connection
-          }
-          connection.retire()
-          yield* Scope.close(lease, Exit.void)
-        }
+    // A pooled connection authenticated with `token`: as it is (the common case, no generator on
+    // this per-query path), re-authenticated with LOGOFF/LOGON (Bolt 5.1+), or, before 5.1, replaced
+    // by a new connection when the driver's token rotated. The replaced one stays leased until the
+    // caller's scope closes (Bolt < 5.1 cannot re-authenticate), so that case needs a free slot.
+    const checkout = (address: ServerAddress, token: Auth.AuthToken, sessionAuth: boolean): Effect.Effect<
+      BoltConnection,
+      Neo4jError,
+      Scope.Scope
+    > =>
+      Effect.flatMap(pool.acquire(address), (connection) => {
+        if (Auth.equivalent(connection.auth, token)) return Effect.succeed(connection)
+        if (connection.capabilities.logon || sessionAuth) return Effect.as(reauthenticate(connection, token), connection)
+        connection.retire()
+        return checkout(address, token, sessionAuth)
       })
 
     const router = yield* Router.forDriver({
@@ -168,8 +169,10 @@ export const make = (
         const route = yield* router.select(request)
         // A lease that ends in failure teaches the router: a dead server or a former leader is
         // forgotten, an unknown database loses its table. Registered before the checkout, so a
-        // refused connection counts too.
-        yield* Effect.addFinalizer((exit) => (Exit.isFailure(exit) ? router.onFailure(route, exit.cause) : Effect.void))
+        // refused connection counts too. A direct router has nothing to learn.
+        if (router.routing) {
+          yield* Effect.addFinalizer((exit) => (Exit.isFailure(exit) ? router.onFailure(route, exit.cause) : Effect.void))
+        }
         const token = request.auth ?? (yield* config.auth.getToken)
         const connection = yield* checkout(route.address, token, request.auth !== undefined)
         return { connection, route, database: Router.databaseToSend(route, connection) }
@@ -192,6 +195,24 @@ export const make = (
       connection.enqueue((w, ctx) => Requests.telemetry(w, api, ctx), IGNORE_ANSWER)
     }
     return { config, pool, bookmarkManager, router, acquire, telemetry, classify }
+  })
+
+/**
+ * A span around one public operation. No stack trace is captured: the call site is always inside
+ * this library, so it tells a user nothing, and capturing it cost ~4 % of a small query's CPU
+ * (`npm run bench`, workload a).
+ */
+export const withSpan = (
+  driver: Driver,
+  name: string,
+  operation: string,
+  database: string | undefined,
+  query?: string
+) =>
+<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withSpan(self, name, {
+    attributes: spanAttributes(driver, operation, database, query),
+    captureStackTrace: false
   })
 
 /** OpenTelemetry database attributes of a span (semantic conventions for database clients). */

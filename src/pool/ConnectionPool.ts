@@ -31,8 +31,8 @@ export interface PoolHooks<C, E> {
   readonly connect: (address: ServerAddress) => Effect.Effect<C, E, Scope.Scope>
   /** False once the connection is broken (socket closed, protocol error): it is destroyed. */
   readonly isReusable: (connection: C) => boolean
-  /** Brings a released connection back to a clean state (e.g. RESET after a failure). */
-  readonly prepareForReuse: (connection: C) => Effect.Effect<void, E>
+  /** Brings a released connection back to a clean state (e.g. RESET after a failure); `undefined`: it is clean. */
+  readonly prepareForReuse: (connection: C) => Effect.Effect<void, E> | undefined
   /** A round trip proving an idle connection still works. */
   readonly ping: (connection: C) => Effect.Effect<void, E>
 }
@@ -125,22 +125,26 @@ export const make = <C, E>(
 
     const isExpired = (entry: Entry<C>, now: number): boolean => now - entry.createdAt >= maxLifetimeMillis
 
+    const finishRelease = (state: AddressState<C>, entry: Entry<C>, reusable: boolean): Effect.Effect<void> => {
+      state.inUse--
+      if (reusable && !closed && hooks.isReusable(entry.connection)) {
+        giveBack(state, entry)
+        return Effect.void
+      }
+      return Effect.andThen(destroy(entry), Effect.sync(() => wakeOneWaiter(state)))
+    }
+
+    // The common case (a clean connection) runs without a generator: this is on every query's path.
     const release = (state: AddressState<C>, entry: Entry<C>): Effect.Effect<void> =>
-      Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
+      Effect.clockWith((clock) => {
+        const now = clock.currentTimeMillisUnsafe()
         entry.lastUsedAt = now
-        let reusable = !closed && hooks.isReusable(entry.connection) && !isExpired(entry, now)
-        if (reusable) {
-          const prepared = yield* Effect.exit(hooks.prepareForReuse(entry.connection))
-          reusable = Exit.isSuccess(prepared) && !closed && hooks.isReusable(entry.connection)
+        if (closed || !hooks.isReusable(entry.connection) || isExpired(entry, now)) {
+          return finishRelease(state, entry, false)
         }
-        state.inUse--
-        if (reusable) {
-          giveBack(state, entry)
-        } else {
-          yield* destroy(entry)
-          wakeOneWaiter(state)
-        }
+        const preparation = hooks.prepareForReuse(entry.connection)
+        if (preparation === undefined) return finishRelease(state, entry, true)
+        return Effect.flatMap(Effect.exit(preparation), (prepared) => finishRelease(state, entry, Exit.isSuccess(prepared)))
       })
 
     const create = (state: AddressState<C>): Effect.Effect<Entry<C>, E> =>
@@ -223,7 +227,22 @@ export const make = <C, E>(
       )
     }
 
+    // Fast path without a generator: the newest idle connection, alive and needing no liveness check.
     const acquireEntry = (state: AddressState<C>): Effect.Effect<Entry<C>, E | Neo4jConnectionError | Neo4jUsageError> =>
+      Effect.clockWith((clock) => {
+        const entry = state.idle[state.idle.length - 1]
+        if (entry !== undefined && !closed && hooks.isReusable(entry.connection)) {
+          const now = clock.currentTimeMillisUnsafe()
+          if (!isExpired(entry, now) && now - entry.lastUsedAt < livenessMillis) {
+            state.idle.pop()
+            state.inUse++
+            return Effect.succeed(entry)
+          }
+        }
+        return acquireEntrySlowly(state)
+      })
+
+    const acquireEntrySlowly = (state: AddressState<C>): Effect.Effect<Entry<C>, E | Neo4jConnectionError | Neo4jUsageError> =>
       Effect.gen(function*() {
         while (true) {
           if (closed) return yield* closedError()
