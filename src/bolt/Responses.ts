@@ -11,6 +11,7 @@ import { fromServerFailure, Neo4jProtocolError } from "../Neo4jError.ts"
 import type { Neo4jError, ServerErrorFields } from "../Neo4jError.ts"
 import { isPackStreamDecodeError, toProtocolError } from "../packstream/Errors.ts"
 import type { PackStreamReader } from "../packstream/Reader.ts"
+import { Marker } from "../packstream/Markers.ts"
 
 /**
  * Response message signatures.
@@ -124,6 +125,33 @@ const protocolError = (message: string, offset?: number): Neo4jProtocolError =>
   new Neo4jProtocolError(offset === undefined ? { message } : { message, offset })
 
 const tagName = (tag: number): string => `0x${tag.toString(16).toUpperCase().padStart(2, "0")}`
+
+// A RECORD body starts with TINY_STRUCT of 1 field (B1) and the tag 71.
+const RECORD_HEADER = Marker.TINY_STRUCT | ResponseFields.RECORD
+const HEADER_BYTES = 2
+
+/**
+ * The fields of a RECORD without building a response object (the per-row path); `undefined` when
+ * the body is not a RECORD (use {@link decode}), or the protocol error it contains.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeRecordFields = (
+  reader: PackStreamReader,
+  body: Uint8Array
+): ReadonlyArray<unknown> | Neo4jProtocolError | undefined => {
+  if (body.length <= HEADER_BYTES || body[0] !== RECORD_HEADER || body[1] !== ResponseTag.RECORD) return undefined
+  try {
+    reader.reset(body, HEADER_BYTES)
+    const fields = reader.readValue()
+    if (!Array.isArray(fields)) return protocolError("RECORD data is not a list", HEADER_BYTES)
+    return reader.remaining() === 0 ? fields : trailing("RECORD", reader)
+  } catch (error) {
+    if (isPackStreamDecodeError(error)) return toProtocolError(error)
+    return new Neo4jProtocolError({ message: `Could not decode a RECORD: ${String(error)}`, cause: error })
+  }
+}
 
 /**
  * Decodes one message body into a response, or the protocol error it contains.

@@ -294,9 +294,17 @@ export class BoltConnection {
   }
 
   #dispatch(body: Uint8Array): Neo4jProtocolError | undefined {
+    const handler = this.#handlers[0]
+    if (handler !== undefined) {
+      const fields = Responses.decodeRecordFields(this.#reader, body)
+      if (fields !== undefined) {
+        if (fields instanceof Neo4jProtocolError) return fields
+        handler.onRecord(fields)
+        return undefined
+      }
+    }
     const response = Responses.decode(this.#reader, body)
     if (response instanceof Neo4jProtocolError) return response
-    const handler = this.#handlers[0]
     if (handler === undefined) {
       return new Neo4jProtocolError({ message: `Unexpected ${response._tag} response with no request waiting` })
     }

@@ -235,7 +235,16 @@ const runSlice = (slice: number, tally: Tally): void => {
             tally.protocolErrors++
             break
           }
+          // The connection's per-row fast path must agree with the general decoder on RECORDs.
+          const fields = Responses.decodeRecordFields(reader, body)
           const r = Responses.decode(reader, body)
+          if (fields !== undefined) {
+            const viaDecode = r instanceof Neo4jProtocolError ? r : r._tag === "Record" ? "record" : r._tag
+            const viaFastPath = fields instanceof Neo4jProtocolError ? fields : "record"
+            if ((viaDecode instanceof Neo4jProtocolError) !== (viaFastPath instanceof Neo4jProtocolError)) {
+              throw new Error(`decodeRecordFields and decode disagree: ${String(viaFastPath)} vs ${String(viaDecode)}`)
+            }
+          }
           if (r instanceof Neo4jProtocolError) tally.protocolErrors++
           else if (RESPONSE_TAGS.has(r._tag)) tally.responses++
           else throw new Error(`decode returned ${String(r)}`)
