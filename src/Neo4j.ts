@@ -332,6 +332,18 @@ export const session = (
 ): Effect.Effect<Neo4jSession.Neo4jSession, never, Neo4j | Scope.Scope> => Neo4j.use((d) => d.session(sessionConfig))
 
 /**
+ * A session for the lifetime of the layer, as the `Neo4jSession.Session` service, for programs
+ * that run their work with `Neo4jSession.run` and friends.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerSession = (
+  sessionConfig?: Neo4jSession.SessionConfig
+): Layer.Layer<Neo4jSession.Session, never, Neo4j> =>
+  Layer.effect(Neo4jSession.Session, Neo4j.use((d) => d.session(sessionConfig)))
+
+/**
  * An auto-commit query streamed record by record.
  *
  * @since 0.1.0

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Exit, Layer, Scope, Stream } from "effect"
+import { Context, Duration, Effect, Exit, Scope, Stream } from "effect"
 import type * as Requests from "./bolt/Requests.ts"
 import type { BoltConnection } from "./connection/BoltConnection.ts"
 import { SummaryHandler } from "./connection/BoltConnection.ts"
@@ -209,7 +209,8 @@ const recordStream = <T extends Record<string, unknown>>(result: QueryResult): S
   Stream.fromPull(Effect.succeed(result.nextBatch)) as Stream.Stream<Neo4jRecord<T>, Neo4jError>
 
 /**
- * Makes a session over the driver core.
+ * Makes a session over the driver core (internal: users get sessions from `Neo4j.session` or the
+ * `Neo4j.layerSession` layer).
  *
  * @since 0.1.0
  * @category constructors
@@ -464,15 +465,6 @@ const openTransaction = (
       isOpen: Effect.sync(() => state === "open")
     } satisfies Neo4jTransaction
   })
-
-/**
- * A session for the lifetime of the layer, as the `Session` service.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layer = (driver: Driver, config?: SessionConfig): Layer.Layer<Session> =>
-  Layer.succeed(Session, make(driver, config))
 
 /**
  * Runs an auto-commit query in the current session.

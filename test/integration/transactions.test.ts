@@ -8,6 +8,7 @@ import { Deferred, Duration, Effect, Ref, Schedule } from "effect"
 import * as Neo4j from "../../src/Neo4j.ts"
 import { targets } from "./targets.ts"
 import * as Auth from "../../src/Neo4jAuth.ts"
+import * as Neo4jSession from "../../src/Neo4jSession.ts"
 import { Neo4jClientError } from "../../src/Neo4jError.ts"
 
 /** Fast retries for tests: the default schedule waits 1 s, 2 s, ... like the official drivers. */
@@ -55,6 +56,20 @@ describe.each(targets())("transactions against %s", (_name, { server, uri }) => 
         // Each writer incremented each node exactly once, whatever the number of attempts.
         assert.deepStrictEqual(values.records.map((r) => r.toObject()), [{ id: 1, v: 2 }, { id: 2, v: 2 }])
         yield* Neo4j.executeQuery("MATCH (n:DeadlockTest) DELETE n")
+      }))
+
+    it.effect("work can be an Effect that requires the Transaction service, and a session can be a layer", () =>
+      Effect.gen(function*() {
+        const work = Effect.gen(function*() {
+          const created = yield* Neo4jSession.query("CREATE (n:ServiceTest) RETURN count(n) AS c")
+          return created.records[0]!.get("c")
+        })
+        assert.strictEqual(yield* Neo4j.executeWrite(work), 1)
+        const counted = yield* Neo4jSession.run("MATCH (n:ServiceTest) RETURN count(n) AS c").pipe(
+          Effect.provide(Neo4j.layerSession({ defaultAccessMode: "READ" }))
+        )
+        assert.strictEqual(counted.records[0]!.get("c"), 1)
+        yield* Neo4j.executeQuery("MATCH (n:ServiceTest) DELETE n")
       }))
 
     it.effect("a non-retryable failure runs the work once and is returned as is", () =>
