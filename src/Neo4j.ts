@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Duration, Effect, Layer, Option, Scope, Stream } from "effect"
+import { Config, Context, Effect, Layer, Option, Scope, Stream } from "effect"
 import * as Requests from "./bolt/Requests.ts"
 import { SummaryHandler } from "./connection/BoltConnection.ts"
 import { QueryResult } from "./connection/QueryResult.ts"
@@ -127,15 +127,14 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
       driver.telemetry(connection, Requests.TelemetryApi.EXECUTE_QUERY)
       const result = new QueryResult(connection, { query, parameters, fetchSize: -1 })
       const error = connection.enqueue((w, ctx) =>
-        Requests.begin(w, {
+        Requests.begin(w, Neo4jSession.transactionExtra({
           bookmarks: started,
-          txTimeoutMillis: config.timeout === undefined ? undefined : Math.ceil(Duration.toMillis(config.timeout)),
-          txMetadata: config.metadata,
-          mode: mode === "READ" ? "read" : "write",
+          config,
+          mode,
           database: lease.database,
           impersonatedUser: config.impersonatedUser,
           notifications: config.notifications
-        }, ctx), begin) ??
+        }), ctx), begin) ??
         connection.enqueue((w, ctx) => Requests.run(w, { query, parameters }, ctx), result.runHandler)
       if (error !== undefined) return yield* error
       connection.inTransaction = true

@@ -233,16 +233,25 @@ export const fromServerFailure = (fields: ServerErrorFields): Neo4jError => {
  * @since 0.1.0
  * @category constructors
  */
-export const withAttempts = <E extends Neo4jError>(error: E, attempts: number): E => {
-  if (!(error instanceof Neo4jConnectionError || "code" in error)) return error
+export const withAttempts = <E extends Neo4jError>(error: E, attempts: number): E =>
+  error instanceof Neo4jConnectionError || "code" in error
+    ? copyError(error, {
+      message: `${error.message} (gave up after ${attempts} attempt${attempts === 1 ? "" : "s"})`,
+      attempts
+    })
+    : error
+
+/**
+ * A copy of an error of the family (same class, fields, message and cause) with some fields
+ * replaced; the errors are immutable, so marking one (retryable, attempts) means copying it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const copyError = <E extends Neo4jError>(error: E, overrides: Readonly<Record<string, unknown>>): E => {
   const Class = error.constructor as new (fields: Record<string, unknown>) => E
   const { _tag: _, ...fields } = { ...error } as Record<string, unknown>
-  return new Class({
-    ...fields,
-    message: `${error.message} (gave up after ${attempts} attempt${attempts === 1 ? "" : "s"})`,
-    cause: error.cause,
-    attempts
-  })
+  return new Class({ ...fields, message: error.message, cause: error.cause, ...overrides })
 }
 
 /**

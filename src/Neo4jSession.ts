@@ -162,8 +162,29 @@ export interface Neo4jSession {
  */
 export class Session extends Context.Service<Session, Neo4jSession>()("effect-neo4j/Neo4jSession/Session") {}
 
-const timeoutMillis = (config: TransactionConfig | undefined): number | undefined =>
-  config?.timeout === undefined ? undefined : Math.ceil(Duration.toMillis(config.timeout))
+/**
+ * The extra fields of BEGIN / auto-commit RUN for a unit of work (internal: shared by sessions and
+ * `executeQuery`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const transactionExtra = (options: {
+  readonly bookmarks: ReadonlyArray<string>
+  readonly config: TransactionConfig | undefined
+  readonly mode: AccessMode
+  readonly database: string | undefined
+  readonly impersonatedUser: string | undefined
+  readonly notifications: Requests.NotificationFilter | undefined
+}): Requests.TransactionExtra => ({
+  bookmarks: options.bookmarks,
+  txTimeoutMillis: options.config?.timeout === undefined ? undefined : Math.ceil(Duration.toMillis(options.config.timeout)),
+  txMetadata: options.config?.metadata,
+  mode: options.mode === "READ" ? "read" : "write",
+  database: options.database,
+  impersonatedUser: options.impersonatedUser,
+  notifications: options.notifications
+})
 
 /**
  * Runs `attempt` again while it fails with a retryable error and the schedule allows; when it gives
@@ -256,15 +277,15 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
     lease: Lease,
     started: ReadonlyArray<string>,
     txConfig: TransactionConfig | undefined
-  ): Requests.TransactionExtra => ({
-    bookmarks: started,
-    txTimeoutMillis: timeoutMillis(txConfig),
-    txMetadata: txConfig?.metadata,
-    mode: lease.route.mode === "READ" ? "read" : "write",
-    database: lease.database,
-    impersonatedUser: config.impersonatedUser,
-    notifications: config.notifications
-  })
+  ): Requests.TransactionExtra =>
+    transactionExtra({
+      bookmarks: started,
+      config: txConfig,
+      mode: lease.route.mode,
+      database: lease.database,
+      impersonatedUser: config.impersonatedUser,
+      notifications: config.notifications
+    })
 
   /** Enqueues RUN (+ PULL) of an auto-commit query; the result's completion updates bookmarks. */
   const startAutoCommit = (

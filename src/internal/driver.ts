@@ -12,6 +12,7 @@ import { boltAgent, type ResolvedConfig } from "../Neo4jConfig.ts"
 import {
   Neo4jAuthenticationError,
   Neo4jClientError,
+  copyError,
   type Neo4jError,
   Neo4jUsageError,
   NOT_A_WRITER_CODES
@@ -65,14 +66,6 @@ export interface Driver {
   readonly classify: <E>(error: E) => Effect.Effect<E>
 }
 
-const serverFieldsOf = (error: Neo4jAuthenticationError | Neo4jClientError) => ({
-  code: error.code,
-  message: error.message,
-  gqlStatus: error.gqlStatus,
-  gqlStatusDescription: error.gqlStatusDescription,
-  diagnosticRecord: error.diagnosticRecord,
-  cause: error.cause
-})
 
 const IGNORE_ANSWER = new SummaryHandler()
 
@@ -182,12 +175,12 @@ export const make = (
     const classify = <E>(error: E): Effect.Effect<E> => {
       // A writer that stepped down: the router has forgotten it, so running again goes elsewhere.
       if (error instanceof Neo4jClientError && config.uri.routing && NOT_A_WRITER_CODES.has(error.code) && !error.rerouted) {
-        return Effect.succeed(new Neo4jClientError({ ...serverFieldsOf(error), rerouted: true }) as E)
+        return Effect.succeed(copyError(error, { rerouted: true }) as E)
       }
       if (!(error instanceof Neo4jAuthenticationError) || error.tokenRefreshed === true) return Effect.succeed(error)
       return Effect.flatMap(config.auth.getToken.pipe(Effect.orElseSucceed(() => Auth.none())), (token) =>
         Effect.map(config.auth.handleSecurityError(token, error.code), (handled) =>
-          handled ? new Neo4jAuthenticationError({ ...serverFieldsOf(error), tokenRefreshed: true }) as E : error))
+          handled ? copyError(error, { tokenRefreshed: true }) as E : error))
     }
 
     const telemetry = (connection: BoltConnection, api: Requests.TelemetryApi) => {
