@@ -5,7 +5,13 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Effect, Layer, Option, Scope, Stream } from "effect"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import * as Requests from "./bolt/Requests.ts"
 import { SummaryHandler } from "./connection/BoltConnection.ts"
 import { QueryResult } from "./connection/QueryResult.ts"

@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Redacted } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import { Neo4jUsageError } from "./Neo4jError.ts"
 
 /**

@@ -4,7 +4,10 @@
  *
  * @since 0.1.0
  */
-import { Duration, Redacted, Result, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import * as Schedule from "effect/Schedule"
 import * as Auth from "./Neo4jAuth.ts"
 import { Neo4jUsageError } from "./Neo4jError.ts"
 import type { NotificationFilter } from "./bolt/Requests.ts"

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /**
  * Fields shared by the errors that come from the server (FAILURE messages, Bolt 5.7 GQL errors).

@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
-import { Effect, Option, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { Neo4jResultError } from "./Neo4jError.ts"
 import type { Neo4jRecord } from "./Neo4jRecord.ts"
 import type { ResultSummary } from "./Neo4jSummary.ts"

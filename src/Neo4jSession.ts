@@ -6,7 +6,12 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Exit, Scope, Stream } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type * as Requests from "./bolt/Requests.ts"
 import type { BoltConnection } from "./connection/BoltConnection.ts"
 import { SummaryHandler } from "./connection/BoltConnection.ts"

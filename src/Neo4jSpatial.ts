@@ -3,7 +3,8 @@
  *
  * @since 0.1.0
  */
-import { Equal, Hash } from "effect"
+import * as Equal from "effect/Equal"
+import * as Hash from "effect/Hash"
 
 /**
  * The coordinate reference systems Neo4j knows (Cypher manual, "Spatial values").

@@ -14,7 +14,8 @@
  *
  * @since 0.1.0
  */
-import { Equal, Hash } from "effect"
+import * as Equal from "effect/Equal"
+import * as Hash from "effect/Hash"
 import { Neo4jUsageError } from "./Neo4jError.ts"
 import type { Integer } from "./Neo4jValue.ts"
 

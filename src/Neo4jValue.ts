@@ -11,7 +11,8 @@
  *
  * @since 0.1.0
  */
-import { Equal, Hash } from "effect"
+import * as Equal from "effect/Equal"
+import * as Hash from "effect/Hash"
 import type { Node, Path, Relationship, UnboundRelationship } from "./Neo4jGraph.ts"
 import type { Point } from "./Neo4jSpatial.ts"
 import type * as Neo4jTemporal from "./Neo4jTemporal.ts"

@@ -11,7 +11,9 @@
  * interruption simple: an interrupted caller leaves its handlers queued, and the pool's release
  * sends RESET and drains them before the connection is used again.
  */
-import { Duration, Effect, Scope } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Scope from "effect/Scope"
 import * as Capabilities from "../bolt/Capabilities.ts"
 import { Dechunker } from "../bolt/Chunking.ts"
 import * as Handshake from "../bolt/Handshake.ts"

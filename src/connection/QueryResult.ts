@@ -3,7 +3,8 @@
  * the buffered records, and the pulls that ask the server for more only when the consumer wants
  * them (`PULL {n}`, backpressure from the protocol).
  */
-import { Cause, Effect } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as Requests from "../bolt/Requests.ts"
 import { type Neo4jError, Neo4jProtocolError } from "../Neo4jError.ts"

@@ -4,7 +4,10 @@
  */
 // The module alone, not the package index: the index loads every platform module (~36 MB of RSS).
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
-import { Duration, Effect, Redacted, Scope } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
 import * as SocketModule from "effect/socket/Socket"
 import type * as Socket from "effect/socket/Socket"
 import type { NonEmptyReadonlyArray } from "effect/Array"

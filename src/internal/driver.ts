@@ -3,7 +3,9 @@
  * over Bolt connections, connection acquisition for a database and access mode (per-session
  * re-authentication included), and span helpers.
  */
-import { Effect, Exit, Scope } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 import * as Requests from "../bolt/Requests.ts"
 import { BoltConnection, connect, SummaryHandler } from "../connection/BoltConnection.ts"
 import * as Auth from "../Neo4jAuth.ts"

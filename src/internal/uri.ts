@@ -4,7 +4,7 @@
  * and ROUTE.
  */
 import { Neo4jUsageError } from "../Neo4jError.ts"
-import { Result } from "effect"
+import * as Result from "effect/Result"
 
 /** Bolt's registered port (PROTOCOL-NOTES: default when the URI names none). */
 export const DEFAULT_BOLT_PORT = 7687

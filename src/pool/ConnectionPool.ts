@@ -6,7 +6,13 @@
  * the driver instantiates it with Bolt connections. All bookkeeping happens in synchronous
  * sections (`Effect.sync`), which cannot interleave, so no lock is needed.
  */
-import { Clock, Deferred, Duration, Effect, Exit, Option, Scope } from "effect"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import { Neo4jConnectionError, Neo4jUsageError } from "../Neo4jError.ts"
 import { formatAddress, type ServerAddress } from "../internal/uri.ts"
 

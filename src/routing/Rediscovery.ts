@@ -5,7 +5,9 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Scope } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Scope from "effect/Scope"
 import * as Metadata from "../bolt/Metadata.ts"
 import * as Requests from "../bolt/Requests.ts"
 import type { BoltConnection } from "../connection/BoltConnection.ts"

@@ -11,7 +11,11 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Deferred, Effect, Scope } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Scope from "effect/Scope"
 import * as Metadata from "../bolt/Metadata.ts"
 import type { BoltConnection } from "../connection/BoltConnection.ts"
 import { formatAddress, type ParsedUri, type ServerAddress } from "../internal/uri.ts"
