@@ -3,13 +3,14 @@
  *
  * Shape (a deliberate change from a dedicated reader fiber, see ARCHITECTURE "Connection"): a
  * connection is leased to one session at a time, and whoever waits for a response pumps the
- * socket itself. `pump` pulls socket chunks, de-chunks and decodes them, and hands each response
- * to the handler queued with its request (FIFO, as Bolt answers in order), until the caller's
- * condition holds. Records of an earlier, still open result are thereby buffered for it. This
- * costs no fiber hand-off per response (measured in `npm run bench`, workloads a/b), keeps
- * backpressure end to end (nothing reads the socket unless a consumer waits), and makes
- * interruption simple: an interrupted caller leaves its handlers queued, and the pool's release
- * sends RESET and drains them before the connection is used again.
+ * socket itself. `pump` takes the bytes the transport received, de-chunks and decodes them, and
+ * hands each response to the handler queued with its request (FIFO, as Bolt answers in order),
+ * until the caller's condition holds. Records of an earlier, still open result are thereby
+ * buffered for it. This costs no fiber hand-off per response (measured in `npm run bench`,
+ * workloads a/b), decodes nothing a consumer has not asked for (the server sends only the batches
+ * requested with `PULL {n}`, so that is the backpressure), and makes interruption simple: an
+ * interrupted caller leaves its handlers queued, and the pool's release sends RESET and drains
+ * them before the connection is used again.
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -146,7 +147,6 @@ export class BoltConnection {
   readonly #out = new MessageWriter(INITIAL_WRITE_BUFFER)
   #context: Requests.EncodeContext
   readonly #handlers: Array<ResponseHandler> = []
-  #pull: Effect.Effect<ReadonlyArray<Uint8Array>, Neo4jConnectionError>
 
   constructor(init: {
     readonly transport: Transport.Transport
@@ -165,7 +165,6 @@ export class BoltConnection {
     this.#context = { capabilities: this.capabilities, codec: this.codec }
     this.server = { address: formatAddress(init.address), agent: "", protocolVersion: Version.format(init.version) }
     this.auth = init.auth
-    this.#pull = init.transport.pull
   }
 
   /** Applies what HELLO SUCCESS said (server agent, hints, the 4.4 `utc` patch). */
@@ -177,19 +176,21 @@ export class BoltConnection {
     this.server = established.server
     this.serverConnectionId = established.serverConnectionId
     this.hints = established.hints
-    const timeout = established.hints.receiveTimeout
-    const address = formatAddress(this.address)
-    this.#pull = timeout === undefined ? this.#transport.pull : Effect.timeoutOrElse(this.#transport.pull, {
-      duration: timeout,
-      orElse: () =>
-        Effect.fail(
-          new Neo4jConnectionError({
-            reason: "Timeout",
-            address,
-            message: `No response from ${address} within ${Duration.format(timeout)} ` +
-              `(the server's connection.recv_timeout_seconds hint); the connection is closed.`
-          })
-        )
+  }
+
+  /** Starts the server's receive timeout hint, if any, for the life of the current scope. */
+  get watchReceiveTimeout(): Effect.Effect<void, never, Scope.Scope> {
+    return Effect.suspend(() => {
+      const timeout = this.hints.receiveTimeout
+      if (timeout === undefined) return Effect.void
+      const address = formatAddress(this.address)
+      return this.#transport.receiveTimeout(timeout, () =>
+        new Neo4jConnectionError({
+          reason: "Timeout",
+          address,
+          message: `No response from ${address} within ${Duration.format(timeout)} ` +
+            `(the server's connection.recv_timeout_seconds hint); the connection is closed.`
+        }))
     })
   }
 
@@ -279,13 +280,23 @@ export class BoltConnection {
       const body = this.#dechunker.next()
       if (body === undefined) {
         if (until()) return Effect.void
-        return Effect.flatMap(
-          Effect.tapError(this.#pull, (error) => Effect.sync(() => this.markBroken(error))),
-          (pieces) => {
-            for (let i = 0; i < pieces.length; i++) this.#dechunker.feed(pieces[i]!)
-            return this.#pumpLoop(until)
-          }
-        )
+        // Bytes already received are fed without suspending; only an empty queue waits.
+        const taken = this.#transport.take()
+        if (taken === undefined) {
+          return Effect.flatMap(
+            Effect.tapError(this.#transport.pull, (error) => Effect.sync(() => this.markBroken(error))),
+            (pieces) => {
+              this.#feedAll(pieces)
+              return this.#pumpLoop(until)
+            }
+          )
+        }
+        if (taken instanceof Neo4jConnectionError) {
+          this.markBroken(taken)
+          return Effect.fail(taken)
+        }
+        this.#feedAll(taken)
+        continue
       }
       const error = body instanceof Neo4jProtocolError ? body : this.#dispatch(body)
       if (error !== undefined) {
@@ -293,6 +304,10 @@ export class BoltConnection {
         return Effect.fail(error)
       }
     }
+  }
+
+  #feedAll(pieces: ReadonlyArray<Uint8Array>): void {
+    for (let i = 0; i < pieces.length; i++) this.#dechunker.feed(pieces[i]!)
   }
 
   #dispatch(body: Uint8Array): Neo4jProtocolError | undefined {
@@ -497,5 +512,6 @@ export const connect = (
         ssrEnabled: info.hints.ssrEnabled === true
       }
     })
+    yield* connection.watchReceiveTimeout
     return connection
   })

@@ -1,16 +1,19 @@
 /**
- * Opens the byte transport of a connection: TCP or TLS through `@effect/platform-node` sockets, and
- * maps socket failures to `Neo4jConnectionError` with a reason a user can act on.
+ * The byte transport of a connection: a TCP or TLS socket from `node:net` / `node:tls`, read in
+ * flowing mode into a small queue that the connection drains when it waits for responses, and
+ * socket failures mapped to `Neo4jConnectionError` with a reason a user can act on.
+ *
+ * Reading eagerly is safe for memory: Bolt only sends what was asked for (`PULL {n}`), so the
+ * queue holds at most the batches requested; as a guard against a misbehaving server the socket
+ * is paused once more than {@link HIGH_WATER_MARK} bytes wait unread, and resumed when drained.
+ * Bytes already received are taken synchronously (no fiber suspension), which is most reads of a
+ * busy connection.
  */
-// The module alone, not the package index: the index loads every platform module (~36 MB of RSS).
-import * as NodeSocket from "@effect/platform-node/NodeSocket"
+import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import * as Scope from "effect/Scope"
-import * as SocketModule from "effect/socket/Socket"
-import type * as Socket from "effect/socket/Socket"
-import type { NonEmptyReadonlyArray } from "effect/Array"
+import type * as Scope from "effect/Scope"
 import * as Net from "node:net"
 import * as Tls from "node:tls"
 import { Neo4jConnectionError } from "../Neo4jError.ts"
@@ -43,13 +46,32 @@ export interface TransportOptions {
   readonly connectTimeout: Duration.Duration
 }
 
-/** The two halves of an open transport; both live in the scope that opened them. */
+/** An open transport; it lives in the scope that opened it. */
 export interface Transport {
-  readonly pull: Effect.Effect<NonEmptyReadonlyArray<Uint8Array>, Neo4jConnectionError>
+  /**
+   * The bytes received and not yet taken, or `undefined` when there are none: the synchronous
+   * half of a read. Fails (returns the error) once the connection is gone and nothing is left.
+   */
+  readonly take: () => ReadonlyArray<Uint8Array> | Neo4jConnectionError | undefined
+  /** Waits for bytes (or the end of the connection), then takes them. */
+  readonly pull: Effect.Effect<ReadonlyArray<Uint8Array>, Neo4jConnectionError>
+  /** Writes; completes at once unless the socket's buffer is full (then on `drain`). */
   readonly write: (bytes: Uint8Array) => Effect.Effect<void, Neo4jConnectionError>
-  /** False once the socket is closed or destroyed (a write would fail). */
+  /** False once the socket is closed, destroyed or ended by the peer (a write would fail). */
   readonly isOpen: () => boolean
+  /**
+   * From now on, a wait in `pull` longer than `timeout` (on the Effect clock) fails with
+   * `onTimeout()` and closes the socket: the server's `connection.recv_timeout_seconds` hint. The
+   * watch ends with the scope.
+   */
+  readonly receiveTimeout: (
+    timeout: Duration.Duration,
+    onTimeout: () => Neo4jConnectionError
+  ) => Effect.Effect<void, never, Scope.Scope>
 }
+
+/** Unread bytes above which the socket is paused (a server sending more than was asked for). */
+const HIGH_WATER_MARK = 4 * 1024 * 1024
 
 const TLS_ERROR_CODES: ReadonlySet<string> = new Set([
   "DEPTH_ZERO_SELF_SIGNED_CERT",
@@ -68,36 +90,35 @@ const errorCode = (cause: unknown): string | undefined =>
     ? cause.code
     : undefined
 
-const innermostCause = (error: Socket.SocketError): unknown => {
-  const reason: unknown = error.reason
-  return typeof reason === "object" && reason !== null && "cause" in reason ? reason.cause : reason
-}
+/** How a socket failed: while connecting (or timing out doing so), or once open. */
+export type SocketFailure =
+  | { readonly _tag: "ConnectTimeout" }
+  | { readonly _tag: "Connect"; readonly cause: unknown }
+  | { readonly _tag: "Closed" }
+  | { readonly _tag: "Broken"; readonly cause: unknown }
 
 /** Turns a socket failure into the connection error a user can act on. */
-export const fromSocketError = (
-  error: Socket.SocketError,
+export const connectionError = (
+  failure: SocketFailure,
   address: ServerAddress,
   tls: boolean
 ): Neo4jConnectionError => {
   const where = formatAddress(address)
-  const reason = error.reason
-  if (reason._tag === "SocketOpenError" && reason.kind === "Timeout") {
+  if (failure._tag === "ConnectTimeout") {
     return new Neo4jConnectionError({
       reason: "Timeout",
       address: where,
-      message: `Timed out connecting to ${where}; check the address and that the server is reachable.`,
-      cause: error
+      message: `Timed out connecting to ${where}; check the address and that the server is reachable.`
     })
   }
-  if (reason._tag === "SocketCloseError") {
+  if (failure._tag === "Closed") {
     return new Neo4jConnectionError({
       reason: "Closed",
       address: where,
-      message: `The server at ${where} closed the connection.`,
-      cause: error
+      message: `The server at ${where} closed the connection.`
     })
   }
-  const cause = innermostCause(error)
+  const cause = failure.cause
   const code = errorCode(cause)
   const detail = cause instanceof Error ? cause.message : String(cause)
   if (code === "ECONNREFUSED") {
@@ -105,7 +126,7 @@ export const fromSocketError = (
       reason: "Refused",
       address: where,
       message: `Connection refused by ${where}: is Neo4j running and listening for Bolt on that port?`,
-      cause: error
+      cause
     })
   }
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
@@ -113,7 +134,7 @@ export const fromSocketError = (
       reason: "DnsFailure",
       address: where,
       message: `Cannot resolve the host of ${where} (${code}); check the URI.`,
-      cause: error
+      cause
     })
   }
   if (code !== undefined && (TLS_ERROR_CODES.has(code) || code.startsWith("ERR_TLS") || code.startsWith("ERR_SSL"))) {
@@ -122,22 +143,22 @@ export const fromSocketError = (
       address: where,
       message: `TLS handshake with ${where} failed: ${detail}. Use bolt+ssc:// / neo4j+ssc:// for self-signed ` +
         `certificates, trust the server's CA, or use an unencrypted scheme if the server has no TLS.`,
-      cause: error
+      cause
     })
   }
-  if (reason._tag === "SocketOpenError") {
+  if (failure._tag === "Connect") {
     return new Neo4jConnectionError({
       reason: tls ? "Tls" : "Unknown",
       address: where,
       message: `Could not connect to ${where}: ${detail}`,
-      cause: error
+      cause
     })
   }
   return new Neo4jConnectionError({
     reason: "Closed",
     address: where,
     message: `The connection to ${where} broke: ${detail}`,
-    cause: error
+    cause
   })
 }
 
@@ -172,17 +193,13 @@ const tlsOptions = (options: TransportOptions, tls: TlsSettings): Tls.Connection
   return result
 }
 
-const socketError = (cause: unknown, kind: "Unknown" | "Timeout" = "Unknown") =>
-  new SocketModule.SocketError({ reason: new SocketModule.SocketOpenError({ kind, cause }) })
 
 /**
- * Dials TCP (or TLS, waiting for the handshake) and hands over the Node socket. The driver keeps
- * the raw socket to know when it is gone: the platform socket's writer waits for a reconnect
- * when its socket is closed, which for a database connection would be a hang.
+ * Dials TCP (or TLS, waiting for the handshake); the socket is destroyed when the scope closes.
  */
-const dial = (options: TransportOptions): Effect.Effect<Net.Socket, SocketModule.SocketError, Scope.Scope> =>
+const dial = (options: TransportOptions): Effect.Effect<Net.Socket, SocketFailure, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.callback<Net.Socket, SocketModule.SocketError>((resume) => {
+    Effect.callback<Net.Socket, SocketFailure>((resume) => {
       const { address, tls } = options
       const socket = tls === undefined
         ? Net.createConnection({ host: address.host, port: address.port, noDelay: true })
@@ -191,7 +208,7 @@ const dial = (options: TransportOptions): Effect.Effect<Net.Socket, SocketModule
       const onError = (cause: unknown) => {
         socket.off(ready, onReady)
         socket.destroy()
-        resume(Effect.fail(socketError(cause)))
+        resume(Effect.fail({ _tag: "Connect", cause }))
       }
       const onReady = () => {
         socket.off("error", onError)
@@ -204,41 +221,155 @@ const dial = (options: TransportOptions): Effect.Effect<Net.Socket, SocketModule
     }).pipe(
       Effect.timeoutOrElse({
         duration: options.connectTimeout,
-        orElse: () => Effect.fail(socketError(new Error("connect timed out"), "Timeout"))
+        orElse: () => Effect.fail<SocketFailure>({ _tag: "ConnectTimeout" })
       })
     ),
-    (socket) => Effect.sync(() => socket.destroy())
+    // After whatever was written last (GOODBYE) has been handed to the kernel.
+    (socket) => Effect.sync(() => (socket.writable ? socket.destroySoon() : socket.destroy()))
   )
 
-/**
- * Whether the peer closed its side. Nothing reads an idle pooled connection (backpressure comes
- * from reading only on demand), so Node never emits `end` for it; the stream's state still records
- * the EOF it received. There is no public property for that, hence the internal one.
- */
-const peerEnded = (socket: Net.Socket): boolean =>
-  (socket as unknown as { readonly _readableState?: { readonly ended?: boolean } })._readableState?.ended === true
+type Waiter = (effect: Effect.Effect<ReadonlyArray<Uint8Array>, Neo4jConnectionError>) => void
 
 /** Opens the socket (and completes the TLS handshake) in the current scope. */
 export const open = (options: TransportOptions): Effect.Effect<Transport, Neo4jConnectionError, Scope.Scope> =>
-  Effect.gen(function*() {
-    const { address, tls } = options
-    const toConnectionError = (error: SocketModule.SocketError) => fromSocketError(error, address, tls !== undefined)
-    const raw = yield* Effect.mapError(dial(options), toConnectionError)
-    const socket = yield* NodeSocket.fromDuplex(Effect.succeed(raw))
-    const reader = yield* Effect.mapError(socket.reader, toConnectionError)
-    const writer = yield* socket.writer
-    const closed = () =>
-      new Neo4jConnectionError({
-        reason: "Closed",
-        address: formatAddress(address),
-        message: `The connection to ${formatAddress(address)} is closed.`
-      })
-    return {
-      pull: Effect.mapError(reader.pull as Effect.Effect<NonEmptyReadonlyArray<Uint8Array>, SocketModule.SocketError>, toConnectionError),
-      write: (bytes) =>
-        raw.destroyed || !raw.writable
-          ? Effect.fail(closed())
-          : Effect.mapError(writer.write(bytes), toConnectionError),
-      isOpen: () => !raw.destroyed && raw.writable && !peerEnded(raw)
+  Effect.map(
+    Effect.mapError(dial(options), (failure) => connectionError(failure, options.address, options.tls !== undefined)),
+    (socket) => attach(socket, options.address, options.tls !== undefined)
+  )
+
+/** The transport over an open socket (exported for tests that bring their own socket). */
+export const attach = (socket: Net.Socket, address: ServerAddress, tls: boolean): Transport => {
+  let queue: Array<Uint8Array> = []
+  let queued = 0
+  let paused = false
+  /** Set when the connection is gone; delivered once the queue is empty. */
+  let failure: Neo4jConnectionError | undefined = undefined
+  let ended = false
+  let waiter: Waiter | undefined = undefined
+
+  const take = (): ReadonlyArray<Uint8Array> | Neo4jConnectionError | undefined => {
+    if (queue.length > 0) {
+      const pieces = queue
+      queue = []
+      queued = 0
+      if (paused) {
+        paused = false
+        socket.resume()
+      }
+      return pieces
+    }
+    return failure
+  }
+
+  const wake = () => {
+    const resume = waiter
+    if (resume === undefined) return
+    const taken = take()
+    if (taken === undefined) return
+    waiter = undefined
+    resume(taken instanceof Neo4jConnectionError ? Effect.fail(taken) : Effect.succeed(taken))
+  }
+
+  const gone = (error: Neo4jConnectionError) => {
+    failure ??= error
+    wake()
+  }
+
+  socket.on("data", (piece: Buffer) => {
+    queue.push(piece)
+    queued += piece.length
+    if (waiter !== undefined) return wake()
+    if (queued > HIGH_WATER_MARK && !paused) {
+      paused = true
+      socket.pause()
     }
   })
+  socket.on("end", () => {
+    ended = true
+    gone(connectionError({ _tag: "Closed" }, address, tls))
+  })
+  socket.on("error", (cause) => gone(connectionError({ _tag: "Broken", cause }, address, tls)))
+  socket.on("close", () => gone(connectionError({ _tag: "Closed" }, address, tls)))
+
+  /** When the current wait began, on the Effect clock (only kept with a receive timeout). */
+  let waitingSince = 0
+  let clock: Clock.Clock | undefined = undefined
+
+  const wait: Effect.Effect<ReadonlyArray<Uint8Array>, Neo4jConnectionError> = Effect.callback((resume) => {
+    waiter = resume
+    if (clock !== undefined) waitingSince = clock.currentTimeMillisUnsafe()
+    return Effect.sync(() => {
+      if (waiter === resume) waiter = undefined
+    })
+  })
+
+  /**
+   * The receive timeout as one watchdog fiber per connection rather than a timer per wait (racing
+   * every wait against a sleep cost ~20 us per query, `npm run bench` workload a): it wakes once
+   * per period, and fails a wait that began at least `timeout` ago.
+   */
+  const watchdog = (timeout: number, onTimeout: () => Neo4jConnectionError): Effect.Effect<void> => {
+    const check: Effect.Effect<void> = Effect.suspend(() => {
+      let next = timeout
+      const resume = waiter
+      if (resume !== undefined) {
+        const waited = clock!.currentTimeMillisUnsafe() - waitingSince
+        if (waited >= timeout) {
+          waiter = undefined
+          const error = onTimeout()
+          failure ??= error
+          socket.destroy()
+          resume(Effect.fail(error))
+          return Effect.void
+        }
+        next = timeout - waited
+      }
+      return Effect.andThen(Effect.sleep(next), check)
+    })
+    return Effect.andThen(Effect.sleep(timeout), check)
+  }
+
+  const closedError = () =>
+    new Neo4jConnectionError({
+      reason: "Closed",
+      address: formatAddress(address),
+      message: `The connection to ${formatAddress(address)} is closed.`
+    })
+
+  const drained: Effect.Effect<void, Neo4jConnectionError> = Effect.callback((resume) => {
+    const onDrain = () => {
+      cleanup()
+      resume(Effect.void)
+    }
+    const onClose = () => {
+      cleanup()
+      resume(Effect.fail(failure ?? closedError()))
+    }
+    const cleanup = () => {
+      socket.off("drain", onDrain)
+      socket.off("close", onClose)
+    }
+    socket.on("drain", onDrain)
+    socket.on("close", onClose)
+    return Effect.sync(cleanup)
+  })
+
+  return {
+    take,
+    pull: Effect.suspend(() => {
+      const taken = take()
+      if (taken === undefined) return wait
+      return taken instanceof Neo4jConnectionError ? Effect.fail(taken) : Effect.succeed(taken)
+    }),
+    write: (bytes) => {
+      if (socket.destroyed || !socket.writable) return Effect.fail(failure ?? closedError())
+      return socket.write(bytes) ? Effect.void : drained
+    },
+    isOpen: () => !socket.destroyed && socket.writable && !ended,
+    receiveTimeout: (timeout, onTimeout) =>
+      Effect.clockWith((current) => {
+        clock = current
+        return Effect.asVoid(Effect.forkScoped(watchdog(Duration.toMillis(timeout), onTimeout)))
+      })
+  }
+}
