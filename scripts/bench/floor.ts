@@ -4,9 +4,10 @@
  * sockets (no Nagle), a Bolt 5.8 handshake, HELLO + LOGON, and every request encoded once at
  * start-up; a query then costs one `socket.write` of those bytes and a scan of the answer's chunk
  * headers that counts messages by their tag. The only value it reads is the RECORD's single tiny
- * integer (the `1` of `RETURN 1 AS n`), for the checksum. Whatever a sample of the floor takes is
- * loopback, the replay server process and the wake-ups: no Node client can do the same exchange
- * faster, so `neo4j-driver / floor` bounds the ratio `neo4j-driver / effect-neo4j` can reach.
+ * integer (the `1` of `RETURN 1 AS n`), for the checksum. What a sample of the floor takes is
+ * loopback, the replay server process and the wake-ups, with next to no client work, so
+ * `neo4j-driver / floor` estimates the highest ratio `neo4j-driver / effect-neo4j` can reach (see
+ * the polling variant below for the wake-ups).
  *
  * What is sent, as both drivers send it (captured from neo4j-driver 6.3 and effect-neo4j):
  *
@@ -20,12 +21,19 @@
  * The replay server picks its answer by the query text and never reads the extras or the
  * credentials, so the bookmark sent is a constant of the length the drivers send.
  *
- *   node scripts/bench/floor.ts [--quick] [--reps N] [--warmup N]
+ * Each workload also has a polling variant ({@link polling}): the same exchanges while the event
+ * loop never blocks. A client that goes idle right after its write lets its CPU sleep; on a VM,
+ * waking a sleeping vCPU for the answer can cost more than the round trip itself, which a driver
+ * still busy with its own work when the answer arrives does not pay. The plain floor is what the
+ * cheapest client gets, the polling one what the exchange costs when no CPU sleeps.
+ *
+ *   node [--expose-gc] scripts/bench/floor.ts [--quick] [--reps N] [--warmup N]
  *
  * starts the replay server in its own process (as `run.ts` does), runs warm-ups and timed samples
- * of each workload and prints medians (min-max) in ms, microseconds per query, this process's CPU
- * time and the replay server's CPU time (from `/proc/<pid>/stat`, Linux only) per sample. Run it
- * with `node --expose-gc` to collect garbage before each sample, as the bench workers do.
+ * of each workload (plain and polling samples alternating) and prints medians (min-max) in ms,
+ * microseconds per query, this process's CPU time and the replay server's CPU time (from
+ * `/proc/<pid>/stat`, Linux only, 10 ms resolution) per sample. `--expose-gc` collects garbage
+ * before each sample, as the bench workers do.
  *
  * @since 0.1.0
  */
@@ -445,6 +453,28 @@ export const floorConcurrent = async (floor: Floor, size: number): Promise<Outco
   return outcome(connections, before, size)
 }
 
+/**
+ * Runs `run` with the event loop kept busy: a `setImmediate` chain makes libuv poll the sockets
+ * without blocking, so this process never sleeps while it waits for the server (and uses a whole
+ * CPU meanwhile). What remains is the exchange itself: loopback, the server, and the wake-ups of
+ * a server that does sleep.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const polling = async <A>(run: () => Promise<A>): Promise<A> => {
+  let active = true
+  const spin = () => {
+    if (active) setImmediate(spin)
+  }
+  spin()
+  try {
+    return await run()
+  } finally {
+    active = false
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // CLI
 
@@ -576,22 +606,21 @@ const sample = async (run: () => Promise<Outcome>, size: number, serverPid: numb
 
 const f1 = (x: number): string => x.toFixed(1)
 
-const report = (name: string, what: string, size: number, roundTrips: number, samples: ReadonlyArray<Sample>): void => {
+const report = (name: string, size: number, roundTrips: number, samples: ReadonlyArray<Sample>): void => {
   const ms = samples.map((s) => s.ms)
   const wall = median(ms)
   const cpu = median(samples.map((s) => s.cpuMs))
   const perQuery = (x: number) => f1((x * MICROS_PER_MS) / size)
   const server = samples.every((s) => s.serverCpuMs !== undefined) ? median(samples.map((s) => s.serverCpuMs!)) : undefined
-  console.log(`floor ${name}: ${what}`)
   console.log(
-    `  ${f1(wall)} ms (${f1(Math.min(...ms))}-${f1(Math.max(...ms))}), ${perQuery(wall)} us/query, ` +
+    `  floor ${name}: ${f1(wall)} ms (${f1(Math.min(...ms))}-${f1(Math.max(...ms))}), ${perQuery(wall)} us/query, ` +
       `mean round trip ${f1((wall * MICROS_PER_MS) / roundTrips)} us`
   )
   console.log(
-    `  client CPU ${f1(cpu)} ms (${perQuery(cpu)} us/query, ${((cpu / wall) * 100).toFixed(0)}% of wall)` +
+    `    client CPU ${f1(cpu)} ms (${perQuery(cpu)} us/query, ${((cpu / wall) * 100).toFixed(0)}% of wall)` +
       (server === undefined ? "" : `; replay server CPU ${f1(server)} ms (${perQuery(server)} us/query, ${((server / wall) * 100).toFixed(0)}% of wall)`)
   )
-  console.log(`  samples (ms): ${ms.map(f1).join(", ")}; client CPU (ms): ${samples.map((s) => f1(s.cpuMs)).join(", ")}`)
+  console.log(`    samples (ms): ${ms.map(f1).join(", ")}; client CPU (ms): ${samples.map((s) => f1(s.cpuMs)).join(", ")}`)
 }
 
 const main = async (): Promise<void> => {
@@ -625,10 +654,17 @@ const main = async (): Promise<void> => {
         }
       ]
       for (const w of workloads) {
-        for (let i = 0; i < options.warmup; i++) await sample(w.run, w.size, replay.pid)
-        const samples: Array<Sample> = []
-        for (let i = 0; i < options.reps; i++) samples.push(await sample(w.run, w.size, replay.pid))
-        report(w.name, w.what, w.size, w.roundTrips, samples)
+        const modes = [
+          { label: w.name, run: w.run, samples: new Array<Sample>() },
+          { label: `${w.name} (polling)`, run: () => polling(w.run), samples: new Array<Sample>() }
+        ]
+        for (let i = 0; i < options.warmup; i++) for (const mode of modes) await sample(mode.run, w.size, replay.pid)
+        // Alternate which mode goes first, as the bench alternates the drivers.
+        for (let i = 0; i < options.reps; i++) {
+          for (const mode of i % 2 === 0 ? modes : [...modes].reverse()) mode.samples.push(await sample(mode.run, w.size, replay.pid))
+        }
+        console.log(`${w.name}: ${w.what}`)
+        for (const mode of modes) report(mode.label, w.size, w.roundTrips, mode.samples)
       }
     } finally {
       await floor.close()

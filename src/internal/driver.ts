@@ -159,18 +159,23 @@ export const make = (
       resolver: config.resolver
     })
 
-    const acquire = (request: AcquireRequest) =>
-      Effect.gen(function*() {
-        const route = yield* router.select(request)
+    // The per-query path: plain flatMaps, no generator (the common direct case is all Effect.succeed).
+    const acquire = (request: AcquireRequest): Effect.Effect<Lease, Neo4jError, Scope.Scope> =>
+      Effect.flatMap(router.select(request), (route) => {
+        const lease = Effect.flatMap(request.auth === undefined ? config.auth.getToken : Effect.succeed(request.auth), (token) =>
+          Effect.map(checkout(route.address, token, request.auth !== undefined), (connection): Lease => ({
+            connection,
+            route,
+            database: Router.databaseToSend(route, connection)
+          })))
         // A lease that ends in failure teaches the router: a dead server or a former leader is
         // forgotten, an unknown database loses its table. Registered before the checkout, so a
         // refused connection counts too. A direct router has nothing to learn.
-        if (router.routing) {
-          yield* Effect.addFinalizer((exit) => (Exit.isFailure(exit) ? router.onFailure(route, exit.cause) : Effect.void))
-        }
-        const token = request.auth ?? (yield* config.auth.getToken)
-        const connection = yield* checkout(route.address, token, request.auth !== undefined)
-        return { connection, route, database: Router.databaseToSend(route, connection) }
+        if (!router.routing) return lease
+        return Effect.andThen(
+          Effect.addFinalizer((exit) => (Exit.isFailure(exit) ? router.onFailure(route, exit.cause) : Effect.void)),
+          lease
+        )
       })
 
     // Security failures the token manager handles (a rotated token) make the work retryable.

@@ -97,13 +97,19 @@ export const make = <C, E>(
       ? Number.POSITIVE_INFINITY
       : Duration.toMillis(config.livenessCheckTimeout)
 
+    // The address objects of a router are long-lived: remembering their state saves formatting the
+    // key on every acquire. A state deleted by `purge` is looked up again by key.
+    const known = new WeakMap<ServerAddress, AddressState<C>>()
     const stateFor = (address: ServerAddress): AddressState<C> => {
+      const remembered = known.get(address)
+      if (remembered !== undefined && states.get(remembered.key) === remembered) return remembered
       const key = formatAddress(address)
       let state = states.get(key)
       if (state === undefined) {
         state = { address, key, idle: [], waiters: [], inUse: 0, creating: 0 }
         states.set(key, state)
       }
+      known.set(address, state)
       return state
     }
 
