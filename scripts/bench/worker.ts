@@ -94,7 +94,10 @@ interface Sides {
 
 // Each side's modules are imported only when that side runs: a memory worker holds one driver.
 const openOurs = async (config: WorkerConfig, w: Workload) => {
-  const { Effect, Exit, Scope } = await import("effect")
+  // By module path, as in ours.ts: the `effect` index would load every module of the package.
+  const Effect = await import("effect/Effect")
+  const Exit = await import("effect/Exit")
+  const Scope = await import("effect/Scope")
   const Neo4j = await import("../../src/Neo4j.ts")
   const { ours } = await import("./ours.ts")
   const scope = await Effect.runPromise(Scope.make())
