@@ -237,8 +237,8 @@ export const open = (options: TransportOptions): Effect.Effect<Transport, Neo4jC
     (socket) => attach(socket, options.address, options.tls !== undefined)
   )
 
-/** The transport over an open socket (exported for tests that bring their own socket). */
-export const attach = (socket: Net.Socket, address: ServerAddress, tls: boolean): Transport => {
+/** The transport over an open socket. */
+const attach = (socket: Net.Socket, address: ServerAddress, tls: boolean): Transport => {
   let queue: Array<Uint8Array> = []
   let queued = 0
   let paused = false
