@@ -376,13 +376,31 @@ export interface TimeFields {
 }
 
 /**
+ * What every temporal value shares: its JSON form and Node's inspection are its ISO-8601 text.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export abstract class TemporalValue {
+  abstract get _tag(): string
+  /** ISO-8601, as Cypher prints it. */
+  abstract toString(): string
+  toJSON(): string {
+    return this.toString()
+  }
+  [customInspect](): string {
+    return `${this._tag}(${this.toString()})`
+  }
+}
+
+/**
  * Clock fields computed from `nanosecondOfDay` (shared by `LocalTime`, `Time`, `LocalDateTime` and
  * `DateTime`).
  *
  * @since 0.1.0
  * @category models
  */
-export abstract class TimeOfDayFields {
+export abstract class TimeOfDayFields extends TemporalValue {
   abstract readonly nanosecondOfDay: number
   get hour(): number {
     return Math.floor(this.nanosecondOfDay / Units.NANOS_PER_HOUR)
@@ -424,10 +442,11 @@ export abstract class DateTimeFields extends TimeOfDayFields {
  * @since 0.1.0
  * @category models
  */
-export class Date implements Equal.Equal {
+export class Date extends TemporalValue implements Equal.Equal {
   /** Days since 1970-01-01. */
   readonly epochDay: number
   constructor(epochDay: number) {
+    super()
     this.epochDay = epochDay
   }
   /** From year, month (1-12) and day. */
@@ -457,12 +476,6 @@ export class Date implements Equal.Equal {
   toString(): string {
     return formatDate(this.epochDay)
   }
-  toJSON(): string {
-    return this.toString()
-  }
-  [customInspect](): string {
-    return `Date(${this.toString()})`
-  }
   [Equal.symbol](that: Equal.Equal): boolean {
     return that instanceof Date && this.epochDay === that.epochDay
   }
@@ -491,12 +504,6 @@ export class LocalTime extends TimeOfDayFields implements Equal.Equal {
   }
   override toString(): string {
     return formatTime(this.nanosecondOfDay)
-  }
-  toJSON(): string {
-    return this.toString()
-  }
-  [customInspect](): string {
-    return `LocalTime(${this.toString()})`
   }
   [Equal.symbol](that: Equal.Equal): boolean {
     return that instanceof LocalTime && this.nanosecondOfDay === that.nanosecondOfDay
@@ -531,12 +538,6 @@ export class Time extends TimeOfDayFields implements Equal.Equal {
   }
   override toString(): string {
     return formatTime(this.nanosecondOfDay) + formatOffset(this.offsetSeconds)
-  }
-  toJSON(): string {
-    return this.toString()
-  }
-  [customInspect](): string {
-    return `Time(${this.toString()})`
   }
   [Equal.symbol](that: Equal.Equal): boolean {
     return that instanceof Time && this.nanosecondOfDay === that.nanosecondOfDay &&
@@ -596,12 +597,6 @@ export class LocalDateTime extends DateTimeFields implements Equal.Equal {
   }
   override toString(): string {
     return `${formatDate(this.epochDay)}T${formatTime(this.nanosecondOfDay)}`
-  }
-  toJSON(): string {
-    return this.toString()
-  }
-  [customInspect](): string {
-    return `LocalDateTime(${this.toString()})`
   }
   [Equal.symbol](that: Equal.Equal): boolean {
     return that instanceof LocalDateTime && this.epochDay === that.epochDay &&
@@ -724,12 +719,6 @@ export class DateTime extends DateTimeFields implements Equal.Equal {
     const zone = this.zoneId === undefined ? "" : `[${this.zoneId}]`
     return `${formatDate(this.epochDay)}T${formatTime(this.nanosecondOfDay)}${formatOffset(this.offsetSeconds)}${zone}`
   }
-  toJSON(): string {
-    return this.toString()
-  }
-  [customInspect](): string {
-    return `DateTime(${this.toString()})`
-  }
   [Equal.symbol](that: Equal.Equal): boolean {
     return that instanceof DateTime && this.epochDay === that.epochDay &&
       this.nanosecondOfDay === that.nanosecondOfDay && this.offsetSeconds === that.offsetSeconds &&
@@ -768,12 +757,13 @@ export interface DurationFields {
  * @since 0.1.0
  * @category models
  */
-export class Duration implements Equal.Equal {
+export class Duration extends TemporalValue implements Equal.Equal {
   readonly months: number
   readonly days: number
   readonly seconds: number
   readonly nanoseconds: number
   constructor(months: number, days: number, seconds: number, nanoseconds: number) {
+    super()
     this.months = months
     this.days = days
     this.seconds = seconds
@@ -825,12 +815,6 @@ export class Duration implements Equal.Equal {
       }
     }
     return out === "P" ? "PT0S" : out
-  }
-  toJSON(): string {
-    return this.toString()
-  }
-  [customInspect](): string {
-    return `Duration(${this.toString()})`
   }
   [Equal.symbol](that: Equal.Equal): boolean {
     return that instanceof Duration && this.months === that.months && this.days === that.days &&
