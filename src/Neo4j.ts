@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import * as Config from "effect/Config"
+import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -232,38 +232,26 @@ export const layer = (options: Neo4jConfig.Neo4jOptions): Layer.Layer<Neo4j, Neo
   Layer.effect(Neo4j, make(options))
 
 /**
- * Options read through `Config`: `NEO4J_URI`, `NEO4J_USERNAME` (default `neo4j`), `NEO4J_PASSWORD`
- * (as `Redacted`), `NEO4J_DATABASE` (optional).
- *
- * @since 0.1.0
- * @category config
- */
-export const config: Config.Config<Neo4jConfig.Neo4jOptions> = Config.all({
-  uri: Config.String("NEO4J_URI"),
-  username: Config.String("NEO4J_USERNAME").pipe(Config.withDefault("neo4j")),
-  password: Config.option(Config.Redacted("NEO4J_PASSWORD")),
-  database: Config.option(Config.String("NEO4J_DATABASE"))
-}).pipe(
-  Config.map(({ database, password, uri, username }) => ({
-    uri,
-    username,
-    password: password._tag === "Some" ? password.value : undefined,
-    database: database._tag === "Some" ? database.value : undefined
-  }))
-)
-
-/**
- * The driver as a layer whose options come from `Config` (default: {@link config}), merged over
- * `overrides`.
+ * The driver as a layer whose options are read through `Config` when the layer is built, with
+ * `overrides` applied on top. Without `options`: `NEO4J_URI`, `NEO4J_USERNAME` (default `neo4j`),
+ * `NEO4J_PASSWORD` (as `Redacted`, optional) and `NEO4J_DATABASE` (optional), read through the
+ * current `ConfigProvider`; that default loads `effect/Config` (and Schema with it) only when the
+ * layer is built, so importing this module does not.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
-  options: Config.Config<Neo4jConfig.Neo4jOptions> = config,
+  options?: Config.Config<Neo4jConfig.Neo4jOptions>,
   overrides: Partial<Neo4jConfig.Neo4jOptions> = {}
 ): Layer.Layer<Neo4j, Neo4jUsageError | Config.ConfigError> =>
-  Layer.effect(Neo4j, Effect.flatMap(options, (o) => make({ ...o, ...overrides })))
+  Layer.effect(
+    Neo4j,
+    Effect.gen(function*() {
+      const source = options ?? (yield* Effect.promise(() => import("./internal/envConfig.ts"))).envConfig
+      return yield* make({ ...(yield* source), ...overrides })
+    })
+  )
 
 /**
  * Verifies that the server answers.
