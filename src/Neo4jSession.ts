@@ -242,8 +242,10 @@ const eager = <T extends Record<string, unknown>>(result: QueryResult): Effect.E
     return { keys: result.shape?.keys ?? [], records: records as Array<Neo4jRecord<T>>, summary }
   })
 
-const recordStream = <T extends Record<string, unknown>>(result: QueryResult): Stream.Stream<Neo4jRecord<T>, Neo4jError> =>
-  Stream.fromPull(Effect.succeed(result.nextBatch)) as Stream.Stream<Neo4jRecord<T>, Neo4jError>
+const recordStream = <T extends Record<string, unknown>>(result: QueryResult): Stream.Stream<Neo4jRecord<T>, Neo4jError> => {
+  result.streamed()
+  return Stream.fromPull(Effect.succeed(result.nextBatch)) as Stream.Stream<Neo4jRecord<T>, Neo4jError>
+}
 
 /**
  * Makes a session over the driver core (internal: users get sessions from `Neo4j.session` or the

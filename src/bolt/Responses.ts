@@ -131,23 +131,36 @@ const RECORD_HEADER = Marker.TINY_STRUCT | ResponseFields.RECORD
 const HEADER_BYTES = 2
 
 /**
- * The fields of a RECORD without building a response object (the per-row path); `undefined` when
- * the body is not a RECORD (use {@link decode}), or the protocol error it contains.
+ * Whether `bytes[start, end)` is a RECORD message (by its first two bytes, nothing decoded).
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const isRecord = (bytes: Uint8Array, start: number = 0, end: number = bytes.length): boolean =>
+  end - start > HEADER_BYTES && bytes[start] === RECORD_HEADER && bytes[start + 1] === ResponseTag.RECORD
+
+/**
+ * The fields of the RECORD in `bytes[start, end)` without building a response object (the per-row
+ * path); `undefined` when it is not a RECORD (use {@link decode}), or the protocol error it
+ * contains (offsets counted from `start`).
  *
  * @since 0.1.0
  * @category decoding
  */
 export const decodeRecordFields = (
   reader: PackStreamReader,
-  body: Uint8Array
+  bytes: Uint8Array,
+  start: number = 0,
+  end: number = bytes.length
 ): ReadonlyArray<unknown> | Neo4jProtocolError | undefined => {
-  if (body.length <= HEADER_BYTES || body[0] !== RECORD_HEADER || body[1] !== ResponseTag.RECORD) return undefined
+  if (!isRecord(bytes, start, end)) return undefined
   try {
-    reader.reset(body, HEADER_BYTES)
+    reader.reset(bytes, start + HEADER_BYTES, end)
     const fields = reader.readValue()
     if (!Array.isArray(fields)) return protocolError("RECORD data is not a list", HEADER_BYTES)
-    return reader.remaining() === 0 ? fields : trailing("RECORD", reader)
+    return reader.remaining() === 0 ? fields : trailing("RECORD", reader, start)
   } catch (error) {
+    if (start !== 0) return decodeRecordFields(reader, bytes.subarray(start, end))
     if (isPackStreamDecodeError(error)) return toProtocolError(error)
     return new Neo4jProtocolError({ message: `Could not decode a RECORD: ${String(error)}`, cause: error })
   }
@@ -200,8 +213,8 @@ export const decode = (reader: PackStreamReader, body: Uint8Array): Response | N
 const wrongSize = (name: string, size: number): Neo4jProtocolError =>
   protocolError(`${name} has ${size} fields (expected ${ResponseFields[name as keyof typeof ResponseFields]})`, 0)
 
-const trailing = (name: string, reader: PackStreamReader): Neo4jProtocolError =>
-  protocolError(`${name} is followed by ${reader.remaining()} unexpected bytes`, reader.offset)
+const trailing = (name: string, reader: PackStreamReader, start: number = 0): Neo4jProtocolError =>
+  protocolError(`${name} is followed by ${reader.remaining()} unexpected bytes`, reader.offset - start)
 
 /**
  * The error a FAILURE's metadata describes. Bolt 5.7+ sends `neo4j_code` (the classic status code)

@@ -39,6 +39,11 @@ import * as Transport from "./Transport.ts"
 /** Receives the responses to one request, in order: records (PULL only), then one summary. */
 export interface ResponseHandler {
   onRecord(fields: ReadonlyArray<unknown>): void
+  /**
+   * Offered each RECORD body before it is decoded; `true` when the handler keeps it undecoded
+   * (then `onRecord` is not called for it; see {@link BoltConnection.decodeRecord}).
+   */
+  onRawRecord?(body: Uint8Array): boolean
   onSuccess(metadata: Readonly<Record<string, unknown>>): void
   onFailure(error: Neo4jError): void
   onIgnored(): void
@@ -306,6 +311,17 @@ export class BoltConnection {
     }
   }
 
+  /**
+   * Decodes the fields of a RECORD body a handler kept undecoded (`bytes[start, end)`). A body that
+   * does not decode breaks the connection, as it would have when received.
+   */
+  decodeRecord(bytes: Uint8Array, start: number, end: number): ReadonlyArray<unknown> | Neo4jProtocolError {
+    const fields = Responses.decodeRecordFields(this.#reader, bytes, start, end) ??
+      new Neo4jProtocolError({ message: "A kept RECORD body is not a RECORD" })
+    if (fields instanceof Neo4jProtocolError) this.markBroken(fields)
+    return fields
+  }
+
   #feedAll(pieces: ReadonlyArray<Uint8Array>): void {
     for (let i = 0; i < pieces.length; i++) this.#dechunker.feed(pieces[i]!)
   }
@@ -313,6 +329,7 @@ export class BoltConnection {
   #dispatch(body: Uint8Array): Neo4jProtocolError | undefined {
     const handler = this.#handlers[0]
     if (handler !== undefined) {
+      if (handler.onRawRecord !== undefined && Responses.isRecord(body) && handler.onRawRecord(body)) return undefined
       const fields = Responses.decodeRecordFields(this.#reader, body)
       if (fields !== undefined) {
         if (fields instanceof Neo4jProtocolError) return fields

@@ -11,6 +11,7 @@ import { type Neo4jError, Neo4jProtocolError } from "../Neo4jError.ts"
 import { Neo4jRecord, RecordShape } from "../Neo4jRecord.ts"
 import * as Neo4jSummary from "../Neo4jSummary.ts"
 import type { BoltConnection, ResponseHandler } from "./BoltConnection.ts"
+import { RawRecords } from "./RawRecords.ts"
 
 /** Everything a result needs to know about its query. */
 export interface QuerySpec {
@@ -21,6 +22,13 @@ export interface QuerySpec {
 }
 
 const NO_QID = -1
+
+/**
+ * Undecoded bytes decoded per chunk of a streamed result: ~270 rows of 4 scalars, ~30 rows of a
+ * 20-entry map. Enough to spread the per-chunk cost of the stream, few enough objects alive at once
+ * to keep the young generation small (see `RawRecords`).
+ */
+const CHUNK_BYTES = 8 * 1024
 
 const fieldNames = (fields: unknown): ReadonlyArray<string> =>
   Array.isArray(fields) ? fields.map((f) => (typeof f === "string" ? f : String(f))) : []
@@ -38,6 +46,8 @@ export class QueryResult {
   finalMetadata: Readonly<Record<string, unknown>> | undefined = undefined
   error: Neo4jError | undefined = undefined
   buffer: Array<Neo4jRecord> = []
+  /** Streamed results only: the records received and not yet decoded (see {@link streamed}). */
+  raw: RawRecords | undefined = undefined
   /** PULL/DISCARD requests on their way whose summary has not arrived yet. */
   inFlight = 0
   /** The server has more records for this query after the last summary. */
@@ -70,6 +80,12 @@ export class QueryResult {
       onIgnored: ignored
     }
     this.pullHandler = {
+      onRawRecord: (body) => {
+        if (this.discarding) return true
+        if (this.raw === undefined) return false
+        this.raw.push(body)
+        return true
+      },
       onRecord: (fields) => {
         if (this.discarding) return
         this.buffer.push(new Neo4jRecord(this.shape ?? new RecordShape([]), fields))
@@ -93,6 +109,49 @@ export class QueryResult {
     }
   }
 
+  /**
+   * Marks the result as streamed before its first PULL: records are then kept undecoded as they
+   * arrive and decoded a chunk at a time by {@link nextBatch}.
+   */
+  streamed(): void {
+    this.raw ??= new RawRecords()
+  }
+
+  /** Whether records are waiting for the consumer, decoded or not. */
+  get hasRecords(): boolean {
+    return this.buffer.length > 0 || (this.raw !== undefined && this.raw.size > 0)
+  }
+
+  /**
+   * Takes the records waiting: the decoded buffer, else up to `maxBytes` of undecoded records (at
+   * least one) decoded now; `undefined` when none wait. A record that does not decode ends the
+   * result with that protocol error (the connection is then broken) after the records before it.
+   */
+  #take(maxBytes: number): NonEmptyReadonlyArray<Neo4jRecord> | undefined {
+    if (this.buffer.length > 0) {
+      const batch = this.buffer as unknown as NonEmptyReadonlyArray<Neo4jRecord>
+      this.buffer = []
+      return batch
+    }
+    const raw = this.raw
+    if (raw === undefined || raw.size === 0) return undefined
+    const shape = this.shape ?? new RecordShape([])
+    const limit = raw.start + maxBytes
+    const batch: Array<Neo4jRecord> = []
+    do {
+      const fields = this.connection.decodeRecord(raw.bytes, raw.start, raw.end)
+      if (fields instanceof Neo4jProtocolError) {
+        this.error ??= fields
+        this.hasMore = false
+        raw.clear()
+        break
+      }
+      raw.skip()
+      batch.push(new Neo4jRecord(shape, fields))
+    } while (raw.size > 0 && raw.start < limit)
+    return batch.length === 0 ? undefined : batch as unknown as NonEmptyReadonlyArray<Neo4jRecord>
+  }
+
   /** Whether the server has nothing more to send for this result. */
   get finished(): boolean {
     return this.error !== undefined || (!this.hasMore && this.inFlight === 0)
@@ -113,6 +172,7 @@ export class QueryResult {
   discardRest(): void {
     this.discarding = true
     this.buffer = []
+    this.raw?.clear()
     if (!this.hasMore || this.error !== undefined) return
     this.inFlight++
     const error = this.connection.enqueue((w) => Requests.discard(w, { n: -1, qid: this.qid }), this.pullHandler)
@@ -139,9 +199,8 @@ export class QueryResult {
    */
   get nextBatch(): Effect.Effect<NonEmptyReadonlyArray<Neo4jRecord>, Neo4jError | Cause.Done> {
     return Effect.suspend(() => {
-      if (this.buffer.length > 0) {
-        const batch = this.buffer as unknown as NonEmptyReadonlyArray<Neo4jRecord>
-        this.buffer = []
+      const batch = this.#take(CHUNK_BYTES)
+      if (batch !== undefined) {
         if (this.inFlight === 0 && this.hasMore && this.error === undefined) {
           this.requestMore()
           return Effect.as(Effect.ignore(this.connection.flush), batch)
@@ -152,7 +211,7 @@ export class QueryResult {
       if (this.finished) return Cause.done()
       this.requestMore()
       return this.connection.flush.pipe(
-        Effect.andThen(this.connection.pump(() => this.buffer.length > 0 || this.finished || this.inFlight === 0)),
+        Effect.andThen(this.connection.pump(() => this.hasRecords || this.finished || this.inFlight === 0)),
         Effect.andThen(this.nextBatch)
       )
     })
@@ -165,7 +224,10 @@ export class QueryResult {
       if (this.finished) {
         const records = this.buffer
         this.buffer = []
-        return Effect.succeed(records)
+        // A streamed result read to the end (not how the driver uses it, but kept correct).
+        const rest = this.#take(Infinity)
+        if (rest !== undefined) for (const record of rest) records.push(record)
+        return this.error !== undefined ? Effect.fail(this.error) : Effect.succeed(records)
       }
       this.requestMore()
       return this.connection.flush.pipe(
