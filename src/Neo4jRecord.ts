@@ -17,10 +17,21 @@ const LINEAR_SCAN_MAX_KEYS = 8
  */
 export class RecordShape {
   readonly keys: ReadonlyArray<string>
-  readonly index: ReadonlyMap<string, number>
+  #index: ReadonlyMap<string, number> | undefined = undefined
   constructor(keys: ReadonlyArray<string>) {
     this.keys = keys
-    this.index = new Map(keys.map((key, i) => [key, i]))
+  }
+  /**
+   * Key to position, built on first use: most results have few columns and are read by scanning
+   * (see {@link indexOf}), and a map per result was ~0.5 KB of garbage per small query.
+   */
+  get index(): ReadonlyMap<string, number> {
+    if (this.#index === undefined) {
+      const index = new Map<string, number>()
+      for (let i = 0; i < this.keys.length; i++) if (!index.has(this.keys[i]!)) index.set(this.keys[i]!, i)
+      this.#index = index
+    }
+    return this.#index
   }
   /** The position of a key, or `undefined`. */
   indexOf(key: string): number | undefined {
