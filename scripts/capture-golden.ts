@@ -41,7 +41,7 @@ const BOLT_AGENT: Requests.BoltAgent = { product: USER_AGENT, platform: process.
 const FORMAT_VERSION = 1
 
 /** One captured response. */
-interface GoldenFrame {
+export interface GoldenFrame {
   readonly name: string
   readonly description: string
   /** the request batch that caused it (hex, chunked), unless it carried credentials */
@@ -57,12 +57,13 @@ interface GoldenFrame {
 }
 
 /** A request batch as sent, in order: lets a test replay the state machine. */
-interface GoldenStep {
+export interface GoldenStep {
   readonly name: string
   readonly sent: ReadonlyArray<RequestKind>
 }
 
-interface GoldenFile {
+/** A `test/bolt/golden/*.json` file, as written here and read by `test/bolt/Golden.test.ts`. */
+export interface GoldenFile {
   readonly format: number
   readonly server: string
   readonly serverVersion: string

@@ -23,26 +23,8 @@ import * as Vectors from "../../src/Neo4jVector.ts"
 import * as Temporal from "../../src/Neo4jTemporal.ts"
 import { prettyPrint } from "../../src/packstream/PrettyPrint.ts"
 import { PackStreamReader } from "../../src/packstream/Reader.ts"
+import type { GoldenFile } from "../../scripts/capture-golden.ts"
 import { fromHex } from "./hex.ts"
-
-interface GoldenFrame {
-  readonly name: string
-  readonly description: string
-  readonly request: string | null
-  readonly response: string
-  readonly tag: string
-  readonly step: string
-  readonly answers: SM.RequestKind
-}
-
-interface GoldenFile {
-  readonly server: string
-  readonly serverVersion: string
-  readonly boltVersion: string
-  readonly negotiation: { readonly proposals: string; readonly reply: string; readonly answer: string }
-  readonly steps: ReadonlyArray<{ readonly name: string; readonly sent: ReadonlyArray<SM.RequestKind> }>
-  readonly frames: ReadonlyArray<GoldenFrame>
-}
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "golden")
 const FILES = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort()
