@@ -16,6 +16,7 @@ import { formatValue, match } from "./Pattern.ts"
 import type { ConnectionScript, ExpectStep, HandshakeStep, Step } from "./Script.ts"
 import { Code, DEFAULT_VERSION, describeClientMessage, describeServerMessage, describeStep, failureSpec, handshake } from "./Script.ts"
 import type { ClientMessage, ServerMessage } from "./Wire.ts"
+import { concatBytes } from "../bolt/hex.ts"
 import * as Wire from "./Wire.ts"
 
 /**
@@ -148,7 +149,7 @@ export class ConnectionPlayer {
 
   #onData(data: Uint8Array): void {
     if (this.#phase === "handshake") {
-      this.#handshakeBytes = Wire.concat([this.#handshakeBytes, data])
+      this.#handshakeBytes = concatBytes(this.#handshakeBytes, data)
       this.#signal()
       return
     }

@@ -14,7 +14,7 @@ import * as Version from "../../src/bolt/Version.ts"
 import type { BoltVersion } from "../../src/bolt/Version.ts"
 import { type Neo4jConnectionError, Neo4jProtocolError } from "../../src/Neo4jError.ts"
 import { PackStreamReader } from "../../src/packstream/Reader.ts"
-import * as Wire from "./Wire.ts"
+import { concatBytes } from "../bolt/hex.ts"
 
 /**
  * What {@link RawClient.receive} gives: a response, the socket closing, or an undecodable message.
@@ -36,7 +36,7 @@ export class RawClient {
   private constructor(socket: Net.Socket) {
     this.socket = socket
     socket.on("data", (data: Uint8Array) => {
-      if (this.#phase === "handshake") this.#buffer = Wire.concat([this.#buffer, data])
+      if (this.#phase === "handshake") this.#buffer = concatBytes(this.#buffer, data)
       else this.#dechunker.feed(data)
       this.#signal()
     })

@@ -14,6 +14,7 @@ import * as Version from "../../src/bolt/Version.ts"
 import type { BoltVersion } from "../../src/bolt/Version.ts"
 import type { ValueCodecOptions } from "../../src/packstream/Options.ts"
 import { PackStreamReader } from "../../src/packstream/Reader.ts"
+import { concatBytes } from "../bolt/hex.ts"
 
 /**
  * The name of a client request, as the Bolt specification spells it.
@@ -232,7 +233,7 @@ export const encodeManifestReply = (version: BoltVersion, capabilities = 0n): Ui
   const sentinel = new Uint8Array(Handshake.HandshakeBytes.VERSION_BYTES)
   sentinel[Handshake.HandshakeBytes.MINOR_OFFSET] = Handshake.HandshakeBytes.MANIFEST_V1
   sentinel[Handshake.HandshakeBytes.MAJOR_OFFSET] = Handshake.HandshakeBytes.MANIFEST_MARKER
-  return concat([sentinel, Handshake.encodeVarInt(1n), encodeVersionReply(version), Handshake.encodeVarInt(capabilities)])
+  return concatBytes(sentinel, Handshake.encodeVarInt(1n), encodeVersionReply(version), Handshake.encodeVarInt(capabilities))
 }
 
 /**
@@ -248,19 +249,6 @@ export const decodeManifestAnswer = (
   if (!("value" in caps)) return caps.message
   const chosen = readRange(bytes, 0)
   return { version: Version.make(chosen.major, chosen.minor), capabilities: caps.value, consumed: head + caps.length }
-}
-
-/**
- * Concatenates byte arrays.
- */
-export const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
 }
 
 /**
