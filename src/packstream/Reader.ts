@@ -13,9 +13,10 @@ import type { ValueCodecOptions } from "./Options.ts"
 import { hydrateStruct } from "./StructReader.ts"
 
 const Tuning = {
-  // Measured on Node 22 (scripts/bench/codec.ts): building a string char by char costs ~5 ns/byte,
-  // TextDecoder.decode ~65 ns/call, Buffer#latin1Slice ~35 ns/call: short ASCII goes by hand.
-  ASCII_FAST_PATH_MAX: 9, // bytes (below: by hand)
+  // Measured on Node 22: TextDecoder.decode ~65 ns/call, Buffer#latin1Slice 40-70 ns/call, one
+  // String.fromCharCode call with an argument per byte 20-45 ns up to 16 bytes (and a flat string,
+  // where `+=` per byte builds a cons-string chain): short ASCII goes by hand.
+  ASCII_BY_ARGS_MAX: 16, // bytes (up to this: `shortAscii`)
   ASCII_MAX: 0x7f,
   ASCII_SCAN_MAX: 256, // bytes; above this the ASCII scan costs more than latin1Slice saves
   MAX_DEPTH: 1_000, // nesting limit: deeper input would overflow the JS stack
@@ -48,6 +49,67 @@ interface NodeBuffer {
 const NodeBufferClass = (globalThis as unknown as { Buffer?: { from(buffer: ArrayBufferLike): NodeBuffer } }).Buffer
 const nodeSlices = NodeBufferClass !== undefined && typeof NodeBufferClass.from(new ArrayBuffer(1)).latin1Slice === "function" &&
   typeof NodeBufferClass.from(new ArrayBuffer(1)).utf8Slice === "function"
+
+/** `length` (at most {@link Tuning.ASCII_BY_ARGS_MAX}) ASCII bytes from `s` as a string. */
+const shortAscii = (b: Uint8Array, s: number, length: number): string => {
+  switch (length) {
+    case 1:
+      return fromCharCode(b[s]!)
+    case 2:
+      return fromCharCode(b[s]!, b[s + 1]!)
+    case 3:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!)
+    case 4:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!)
+    case 5:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!)
+    case 6:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!)
+    case 7:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!)
+    case 8:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!)
+    case 9:
+      return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!, b[s + 8]!)
+    case 10:
+      return fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!
+      )
+    case 11:
+      return fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!
+      )
+    case 12:
+      return fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!
+      )
+    case 13:
+      return fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!
+      )
+    case 14:
+      return fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!
+      )
+    case 15:
+      return fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!
+      )
+    case 16:
+      return fromCharCode(
+        b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!,
+        b[s + 8]!, b[s + 9]!, b[s + 10]!, b[s + 11]!, b[s + 12]!, b[s + 13]!, b[s + 14]!, b[s + 15]!
+      )
+    default:
+      return ""
+  }
+}
 
 const keyStrings: Array<string> = Array.from({ length: Tuning.KEY_CACHE_SLOTS }, () => "")
 const keyLengths = new Uint8Array(Tuning.KEY_CACHE_SLOTS)
@@ -378,26 +440,17 @@ export class PackStreamReader {
     if (this.end - p < length) throw this.fail(`truncated: string of ${length} bytes, ${this.end - p} left`)
     const end = p + length
     const bytes = this.bytes
-    if (length < Tuning.ASCII_FAST_PATH_MAX) {
-      let out = ""
+    const text = this.text
+    this.position = end
+    if (length <= Tuning.ASCII_SCAN_MAX) {
       let i = p
-      for (; i < end; i++) {
-        const byte = bytes[i]!
-        if (byte > Tuning.ASCII_MAX) break
-        out += fromCharCode(byte)
-      }
+      while (i < end && bytes[i]! <= Tuning.ASCII_MAX) i++
       if (i === end) {
-        this.position = end
-        return out
+        if (length <= Tuning.ASCII_BY_ARGS_MAX) return shortAscii(bytes, p, length)
+        if (text !== undefined) return text.latin1Slice(p, end)
       }
     }
-    this.position = end
-    const text = this.text
-    if (text === undefined) return utf8.decode(bytes.subarray(p, end))
-    if (length > Tuning.ASCII_SCAN_MAX) return text.utf8Slice(p, end)
-    let i = p
-    while (i < end && bytes[i]! <= Tuning.ASCII_MAX) i++
-    return i === end ? text.latin1Slice(p, end) : text.utf8Slice(p, end)
+    return text === undefined ? utf8.decode(bytes.subarray(p, end)) : text.utf8Slice(p, end)
   }
 
   /** A string through the key cache (see `Tuning`); the marker has been read. */

@@ -129,6 +129,26 @@ describe("strings: header by UTF-8 byte length", () => {
     assert.strictEqual(hex(encode("\uD800")), "83 EF BF BD")
   })
 
+  it("every length up to 40 bytes decodes, ASCII and with a non-ASCII byte at each position", () => {
+    for (let length = 0; length <= 40; length++) {
+      // "!" .. "~": the ASCII printable range, so every byte value of it appears somewhere
+      const base = Array.from({ length }, (_, i) => String.fromCharCode(0x21 + ((i * 11 + length) % 94))).join("")
+      const encoded = encode(base)
+      assert.strictEqual(encoded.length - length, length < 16 ? 1 : 2)
+      assert.strictEqual(decode(encoded), base)
+      for (let at = 0; at < length; at++) {
+        // 0x7F is the last ASCII byte; 0xC3 0xBF (ÿ) takes two bytes and must not come back as Latin-1
+        for (const c of ["\u007f", "\u00ff", "\u20ac"]) {
+          const s = base.slice(0, at) + c + base.slice(at + 1)
+          assert.strictEqual(decode(encode(s)), s, `length ${length}, ${JSON.stringify(c)} at ${at}`)
+        }
+      }
+    }
+    // the bytes themselves, not just a round trip: 0xC3 0xA9 is é, never "Ã©"
+    assert.strictEqual(decode(bytes("8B 6E 61 6D 65 2D 31 32 33 34 C3 A9")), "name-1234é")
+    assert.strictEqual(decode(bytes("8B 6E 61 6D 65 2D 31 32 33 34 35 36")), "name-123456")
+  })
+
   it("a short string after a long one in the same buffer", () => {
     const writer = new PackStreamWriter(4)
     writer.writeValue(["é".repeat(40), "a", "ü", ascii(63), ascii(64)], bolt5Options)
