@@ -123,7 +123,7 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
         bookmarks: started
       })
       const connection = lease.connection
-      yield* Effect.annotateCurrentSpan({ "server.address": connection.address.host, "server.port": connection.address.port })
+      yield* Driver.annotateSpan({ "server.address": connection.address.host, "server.port": connection.address.port })
       // A read sends BEGIN, RUN, PULL (all) and COMMIT in one write: one round trip, and a
       // connection lost on the way is safely retried (a read commits nothing). A write sends COMMIT
       // only after the result is complete, so a connection lost before it is retried and one lost

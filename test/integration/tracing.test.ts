@@ -1,6 +1,7 @@
 /**
- * Every public operation opens a span with OpenTelemetry database attributes; the query text only
- * when asked for; credentials never.
+ * With a tracing backend installed, every public operation opens a span with OpenTelemetry database
+ * attributes; the query text only when asked for; credentials never. With Effect's default
+ * in-memory tracer, none is opened.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Tracer } from "effect"
@@ -65,4 +66,24 @@ describe.each(servers.map((server) => [server.name, server] as const))("spans ag
       const query = spans.find((s) => s.name === "Neo4j.executeQuery")!
       assert.strictEqual(query.attributes.get("db.query.text"), "RETURN 'traced' AS t")
     }))
+
+  it.live("with Effect's default tracer no span is opened and the caller's span is left alone", () =>
+    Effect.gen(function*() {
+      const caller = yield* Effect.currentSpan
+      const inside = yield* Neo4j.executeWrite((tx) =>
+        Effect.andThen(tx.run("RETURN 1"), Effect.map(Effect.currentSpan, (span) => span.name)))
+      yield* Neo4j.executeQuery("RETURN 1")
+      const session = yield* Neo4j.session()
+      const inRun = yield* Effect.map(session.run("RETURN 2"), () => caller.attributes.size)
+      return { inside, attributes: [...caller.attributes.keys()], inRun }
+    }).pipe(
+      Effect.withSpan("caller"),
+      Effect.scoped,
+      Effect.provide(Neo4j.layer({ uri: server.uri, username: server.username, password: server.password })),
+      Effect.map(({ attributes, inRun, inside }) => {
+        assert.strictEqual(inside, "caller", "the work function runs in the caller's span")
+        assert.deepStrictEqual(attributes, [], "executeQuery did not annotate the caller's span")
+        assert.strictEqual(inRun, 0)
+      })
+    ))
 })
