@@ -54,16 +54,23 @@ export class RawRecords {
   /** Appends a copy of `body`. */
   push(body: Uint8Array): void {
     if (this.#next === this.#count) this.clear()
-    const at = this.#count === 0 ? 0 : this.#ends[this.#count - 1]!
-    if (at + body.length > this.bytes.length || this.#count === this.#ends.length) this.#makeRoom(body.length)
-    const from = this.#count === 0 ? 0 : this.#ends[this.#count - 1]!
+    let from = this.#tail()
+    if (from + body.length > this.bytes.length || this.#count === this.#ends.length) {
+      this.#makeRoom(body.length)
+      from = this.#tail()
+    }
     this.bytes.set(body, from)
     this.#ends[this.#count++] = from + body.length
   }
 
+  /** Where the next body goes: the end of the last one. */
+  #tail(): number {
+    return this.#count === 0 ? 0 : this.#ends[this.#count - 1]!
+  }
+
   /** Moves the unread bodies to the front, into larger arrays when they and `extra` do not fit. */
   #makeRoom(extra: number): void {
-    const used = (this.#count === 0 ? 0 : this.#ends[this.#count - 1]!) - this.start
+    const used = this.#tail() - this.start
     const records = this.#count - this.#next
     const neededBytes = used + extra
     const bytes = neededBytes > this.bytes.length
