@@ -132,8 +132,6 @@ export const make = (
       ping: (connection) => connection.reset
     })
 
-    // A pooled connection authenticated with `token`: as it is, re-authenticated with LOGOFF/LOGON
-    // (Bolt 5.1+), or, before 5.1, replaced by a new connection when the driver's token rotated.
     // A pooled connection authenticated with `token`: as it is (the common case, no generator on
     // this per-query path), re-authenticated with LOGOFF/LOGON (Bolt 5.1+), or, before 5.1, replaced
     // by a new connection when the driver's token rotated. The replaced one stays leased until the
