@@ -199,8 +199,8 @@ export const make = (
 /**
  * A span around one public operation, when a tracing backend is installed. With Effect's default
  * tracer (`Tracer.nativeTracer`: in-memory spans that nothing exports) none is opened: such a span
- * only costs, ~15 % of a small `executeQuery`'s time (`npm run bench`, workload b), and no backend
- * would ever see it. Any other tracer gets the span, attributes included. No stack trace is
+ * cost ~15 % of a small `executeQuery`'s time (`npm run bench`, workload b), and no backend would
+ * ever see it. Any other tracer gets the span, attributes included. No stack trace is
  * captured: the call site is always inside this library, so it tells a user nothing, and capturing
  * it cost ~4 % of a small query's CPU (workload a).
  */
