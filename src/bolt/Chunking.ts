@@ -145,6 +145,13 @@ export class Dechunker {
   private messageLength = 0
   private failure: Neo4jProtocolError | undefined = undefined
 
+  /** The bytes the ranges of the last {@link takeRun} refer to. */
+  runBytes: Uint8Array = new Uint8Array(0)
+  /** Where the last {@link takeRun}'s messages start in {@link runBytes}. */
+  runFrom = 0
+  /** Where the last {@link takeRun}'s messages end in {@link runBytes}. */
+  runTo = 0
+
   constructor(options: DechunkerOptions = {}) {
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
   }
@@ -211,6 +218,43 @@ export class Dechunker {
       }
       this.remaining = size
     }
+  }
+
+  /**
+   * Takes the complete one-chunk messages at the front of the bytes received whose bodies start
+   * with the bytes `first`, `second` (a RECORD: `B1 71`), at most `starts.length` of them: the body
+   * of message i is `runBytes[starts[i], ends[i])`, and the messages with their framing span
+   * `runBytes[runFrom, runTo)`, so one copy of that range keeps every body. Returns how many it took:
+   * 0 when the dechunker is inside a message or the next message is anything else (one split across
+   * pieces, in several chunks, a NOOP, too large, another kind), which {@link next} then returns.
+   * The ranges are valid until the next call of `takeRun`, `next` or `feed`.
+   */
+  takeRun(first: number, second: number, starts: Int32Array, ends: Int32Array): number {
+    if (this.failure !== undefined || this.messageLength !== 0 || this.remaining !== 0 || this.headerHigh !== NO_BYTE) return 0
+    if (this.pos >= this.piece.length && !this.advancePiece()) return 0
+    const p = this.piece
+    const max = Math.min(starts.length, ends.length)
+    const limit = Math.min(Chunk.MAX_PAYLOAD, this.maxMessageBytes)
+    let at = this.pos
+    let n = 0
+    while (n < max && at + Chunk.HEADER_BYTES <= p.length) {
+      const size = (p[at]! << Chunk.HIGH_BYTE_SHIFT) | p[at + 1]!
+      const bodyStart = at + Chunk.HEADER_BYTES
+      const bodyEnd = bodyStart + size
+      if (
+        size < 2 || size > limit || bodyEnd + Chunk.END_MARKER_BYTES > p.length ||
+        p[bodyEnd] !== 0 || p[bodyEnd + 1] !== 0 || p[bodyStart] !== first || p[bodyStart + 1] !== second
+      ) break
+      starts[n] = bodyStart
+      ends[n] = bodyEnd
+      n++
+      at = bodyEnd + Chunk.END_MARKER_BYTES
+    }
+    this.runFrom = this.pos
+    this.runTo = at
+    this.runBytes = p
+    this.pos = at
+    return n
   }
 
   private advancePiece(): boolean {

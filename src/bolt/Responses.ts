@@ -127,7 +127,13 @@ const protocolError = (message: string, offset?: number): Neo4jProtocolError =>
 const tagName = (tag: number): string => `0x${tag.toString(16).toUpperCase().padStart(2, "0")}`
 
 // A RECORD body starts with TINY_STRUCT of 1 field (B1) and the tag 71.
-const RECORD_HEADER = Marker.TINY_STRUCT | ResponseFields.RECORD
+/**
+ * The first byte of a RECORD body (a one-field struct marker); the tag follows.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const RECORD_HEADER = Marker.TINY_STRUCT | ResponseFields.RECORD
 const HEADER_BYTES = 2
 
 /**

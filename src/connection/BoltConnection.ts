@@ -40,10 +40,15 @@ import * as Transport from "./Transport.ts"
 export interface ResponseHandler {
   onRecord(fields: ReadonlyArray<unknown>): void
   /**
-   * Offered each RECORD body before it is decoded; `true` when the handler keeps it undecoded
-   * (then `onRecord` is not called for it; see {@link BoltConnection.decodeRecord}).
+   * Whether RECORD bodies go to {@link onRawRecords} undecoded right now, instead of `onRecord`
+   * (see {@link BoltConnection.decodeRecord}).
    */
-  onRawRecord?(body: Uint8Array): boolean
+  keepsRawRecords?(): boolean
+  /**
+   * RECORD bodies, undecoded: `bytes[starts[i], ends[i])` for `i < count`, all inside
+   * `bytes[from, to)` (messages received back to back, framing included). Valid during the call only.
+   */
+  onRawRecords?(bytes: Uint8Array, from: number, to: number, starts: Int32Array, ends: Int32Array, count: number): void
   onSuccess(metadata: Readonly<Record<string, unknown>>): void
   onFailure(error: Neo4jError): void
   onIgnored(): void
@@ -123,6 +128,12 @@ const EXPIRED_CREDENTIALS: ReadonlySet<string> = new Set([
   "Neo.ClientError.Security.TokenExpired"
 ])
 
+// Most RECORDs a run hands over at once (a longer run continues in the next one).
+const RUN_RECORDS = 256
+// The range of a RECORD handed over on its own.
+const ONE_START = new Int32Array(1)
+const ONE_END = new Int32Array(1)
+
 const NO_HINTS: ServerHints = { receiveTimeout: undefined, telemetryEnabled: false, ssrEnabled: false }
 
 /** A live Bolt connection (authenticated once {@link connect} returns it). */
@@ -148,6 +159,8 @@ export class BoltConnection {
 
   readonly #transport: Transport.Transport
   readonly #dechunker = new Dechunker()
+  /** Body ranges of a run of RECORDs (made on the first streamed result). */
+  #run: { readonly starts: Int32Array; readonly ends: Int32Array } | undefined = undefined
   #reader: PackStreamReader
   readonly #out = new MessageWriter(INITIAL_WRITE_BUFFER)
   #context: Requests.EncodeContext
@@ -282,6 +295,17 @@ export class BoltConnection {
   #pumpLoop(until: () => boolean): Effect.Effect<void, Neo4jConnectionError | Neo4jProtocolError> {
     for (;;) {
       if (this.broken !== undefined) return Effect.fail(this.broken)
+      // A handler keeping records undecoded takes the RECORDs received back to back in one go.
+      const head = this.#handlers[0]
+      if (head !== undefined && head.keepsRawRecords !== undefined && head.keepsRawRecords()) {
+        const run = this.#run ??= { starts: new Int32Array(RUN_RECORDS), ends: new Int32Array(RUN_RECORDS) }
+        const d = this.#dechunker
+        const n = d.takeRun(Responses.RECORD_HEADER, Responses.ResponseTag.RECORD, run.starts, run.ends)
+        if (n > 0) {
+          head.onRawRecords!(d.runBytes, d.runFrom, d.runTo, run.starts, run.ends, n)
+          continue
+        }
+      }
       const body = this.#dechunker.next()
       if (body === undefined) {
         if (until()) return Effect.void
@@ -329,7 +353,12 @@ export class BoltConnection {
   #dispatch(body: Uint8Array): Neo4jProtocolError | undefined {
     const handler = this.#handlers[0]
     if (handler !== undefined) {
-      if (handler.onRawRecord !== undefined && Responses.isRecord(body) && handler.onRawRecord(body)) return undefined
+      if (handler.keepsRawRecords !== undefined && handler.keepsRawRecords() && Responses.isRecord(body)) {
+        ONE_START[0] = 0
+        ONE_END[0] = body.length
+        handler.onRawRecords!(body, 0, body.length, ONE_START, ONE_END, 1)
+        return undefined
+      }
       const fields = Responses.decodeRecordFields(this.#reader, body)
       if (fields !== undefined) {
         if (fields instanceof Neo4jProtocolError) return fields

@@ -80,11 +80,9 @@ export class QueryResult {
       onIgnored: ignored
     }
     this.pullHandler = {
-      onRawRecord: (body) => {
-        if (this.discarding) return true
-        if (this.raw === undefined) return false
-        this.raw.push(body)
-        return true
+      keepsRawRecords: () => this.raw !== undefined || this.discarding,
+      onRawRecords: (bytes, from, to, starts, ends, count) => {
+        if (!this.discarding) this.raw!.pushRun(bytes, from, to, starts, ends, count)
       },
       onRecord: (fields) => {
         if (this.discarding) return

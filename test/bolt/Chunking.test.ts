@@ -260,3 +260,124 @@ describe("Dechunker", () => {
     assert.strictEqual(d.buffered, 0)
   })
 })
+
+describe("Dechunker.takeRun", () => {
+  // RECORD [1] = B1 71 91 01; RECORD [2, 3] = B1 71 92 02 03; SUCCESS {} = B1 70 A0
+  const REC1 = "00 04 b1 71 91 01 00 00"
+  const REC23 = "00 05 b1 71 92 02 03 00 00"
+  const SUCCESS = "00 03 b1 70 a0 00 00"
+  const RECORD = [0xb1, 0x71] as const
+
+  /** takeRun, then the bodies as hex and the run's own bytes as hex. */
+  const take = (d: Chunking.Dechunker, max = 16) => {
+    const starts = new Int32Array(max)
+    const ends = new Int32Array(max)
+    const n = d.takeRun(RECORD[0], RECORD[1], starts, ends)
+    const bytes = d.runBytes
+    return {
+      n,
+      bodies: Array.from({ length: n }, (_, i) => toHex(bytes.subarray(starts[i]!, ends[i]!))),
+      run: toHex(bytes.subarray(d.runFrom, d.runTo))
+    }
+  }
+
+  it("takes the one-chunk RECORDs at the front, up to the first other message, which next() returns", () => {
+    const d = new Chunking.Dechunker()
+    d.feed(fromHex(`${REC1} ${REC23} ${SUCCESS} ${REC1}`))
+    const run = take(d)
+    assert.deepStrictEqual(run.bodies, ["b1 71 91 01", "b1 71 92 02 03"])
+    assert.strictEqual(run.n, 2)
+    // the run spans the messages with their framing: one copy keeps every body
+    assert.strictEqual(run.run, `${REC1} ${REC23}`)
+    assert.strictEqual(take(d).n, 0, "a SUCCESS is next: no run")
+    assert.strictEqual(toHex(d.next() as Uint8Array), "b1 70 a0")
+    assert.deepStrictEqual(take(d).bodies, ["b1 71 91 01"])
+    assert.isUndefined(d.next())
+  })
+
+  it("stops at the capacity of the output arrays", () => {
+    const d = new Chunking.Dechunker()
+    d.feed(fromHex(`${REC1} ${REC1} ${REC1}`))
+    assert.strictEqual(take(d, 2).n, 2)
+    assert.strictEqual(take(d, 2).n, 1)
+    assert.strictEqual(take(d, 2).n, 0)
+  })
+
+  it("leaves a message split across pieces, a multi-chunk message and a NOOP to next()", () => {
+    const d = new Chunking.Dechunker()
+    const all = fromHex(`${REC1} ${REC23}`)
+    d.feed(all.subarray(0, 10))
+    assert.deepStrictEqual(take(d).bodies, ["b1 71 91 01"], "the second RECORD is incomplete")
+    assert.strictEqual(take(d).n, 0)
+    assert.isUndefined(d.next())
+    d.feed(all.subarray(10))
+    assert.strictEqual(take(d).n, 0, "inside a message: no run")
+    assert.strictEqual(toHex(d.next() as Uint8Array), "b1 71 92 02 03")
+    // two chunks (b1 71 | 91 01) and a NOOP (00 00) before a one-chunk RECORD
+    d.feed(fromHex(`00 02 b1 71 00 02 91 01 00 00 00 00 ${REC1}`))
+    assert.strictEqual(take(d).n, 0)
+    assert.strictEqual(toHex(d.next() as Uint8Array), "b1 71 91 01")
+    assert.strictEqual(take(d).n, 0, "a NOOP is next")
+    assert.strictEqual(toHex(d.next() as Uint8Array), "b1 71 91 01")
+  })
+
+  it("moves on to the next piece when the current one is used up", () => {
+    const d = new Chunking.Dechunker()
+    d.feed(fromHex(REC1))
+    d.feed(fromHex(REC23))
+    assert.deepStrictEqual(take(d).bodies, ["b1 71 91 01"])
+    assert.deepStrictEqual(take(d).bodies, ["b1 71 92 02 03"])
+    assert.strictEqual(take(d).n, 0)
+  })
+
+  it("a body shorter than the two bytes it starts with, or a missing end marker, is not taken", () => {
+    const d = new Chunking.Dechunker()
+    d.feed(fromHex("00 01 b1 00 00"))
+    assert.strictEqual(take(d).n, 0)
+    assert.strictEqual(toHex(d.next() as Uint8Array), "b1")
+    // 00 04 + 4 bytes, then 00 02 (a second chunk, not the end marker)
+    d.feed(fromHex("00 04 b1 71 91 01 00 02 aa bb 00 00"))
+    assert.strictEqual(take(d).n, 0)
+    assert.strictEqual(toHex(d.next() as Uint8Array), "b1 71 91 01 aa bb")
+  })
+
+  it("a message above the limit is left to next(), which fails", () => {
+    const d = new Chunking.Dechunker({ maxMessageBytes: 3 })
+    d.feed(fromHex(REC1))
+    assert.strictEqual(take(d).n, 0)
+    assert.instanceOf(d.next(), Neo4jProtocolError)
+    assert.strictEqual(take(d).n, 0, "failed: no run")
+  })
+
+  it("property: runs and next() together return every message in order, however the bytes are split", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(REC1, REC23, SUCCESS), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.nat({ max: 4 }),
+        (messages, cuts, max) => {
+          const stream = fromHex(messages.join(" "))
+          const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b)
+          const d = new Chunking.Dechunker()
+          const got: Array<string> = []
+          let at = 0
+          for (const point of [...points, stream.length]) {
+            d.feed(stream.subarray(at, point))
+            at = point
+            for (;;) {
+              const run = take(d, max + 1)
+              got.push(...run.bodies)
+              if (run.n > 0) continue
+              const m = d.next()
+              if (m === undefined) break
+              if (m instanceof Neo4jProtocolError) throw new Error(m.message)
+              got.push(toHex(m))
+            }
+          }
+          const expected = messages.map((m) => m.split(" ").slice(2, -2).join(" "))
+          assert.deepStrictEqual(got, expected)
+        }
+      )
+    )
+  })
+})

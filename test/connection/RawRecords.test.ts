@@ -85,4 +85,67 @@ describe("RawRecords", () => {
     raw.push(bytesOf(3, 3))
     assert.deepStrictEqual(drain(raw), [[3, 4, 5]])
   })
+
+  describe("pushRun: bodies inside one copied range", () => {
+    /** `bodies` framed as 2-byte length + body + 2 zero bytes, as a run of Bolt messages is. */
+    const framed = (bodies: ReadonlyArray<Uint8Array>, lead = 0) => {
+      const total = lead + bodies.reduce((n, b) => n + 4 + b.length, 0)
+      const bytes = new Uint8Array(total).fill(0xee, 0, lead)
+      const starts = new Int32Array(bodies.length)
+      const ends = new Int32Array(bodies.length)
+      let at = lead
+      bodies.forEach((b, i) => {
+        bytes[at] = b.length >> 8
+        bytes[at + 1] = b.length & 0xff
+        bytes.set(b, at + 2)
+        starts[i] = at + 2
+        ends[i] = at + 2 + b.length
+        at += 4 + b.length
+      })
+      return { bytes, starts, ends, from: lead, to: total }
+    }
+
+    it("keeps each body's bytes, skipping the framing between them, after bodies pushed alone", () => {
+      const raw = new RawRecords()
+      raw.push(Uint8Array.of(1, 2))
+      const run = framed([Uint8Array.of(0xb1, 0x71, 0x90), Uint8Array.of(0xb1, 0x71, 0x91, 0x05)], 3)
+      raw.pushRun(run.bytes, run.from, run.to, run.starts, run.ends, 2)
+      run.bytes.fill(0)
+      raw.push(Uint8Array.of(9))
+      assert.strictEqual(raw.size, 4)
+      assert.deepStrictEqual(drain(raw), [[1, 2], [0xb1, 0x71, 0x90], [0xb1, 0x71, 0x91, 0x05], [9]])
+    })
+
+    it("uses only the first `count` ranges", () => {
+      const raw = new RawRecords()
+      const run = framed([Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)])
+      raw.pushRun(run.bytes, run.from, run.to, run.starts, run.ends, 2)
+      assert.deepStrictEqual(drain(raw), [[1], [2]])
+    })
+
+    it("grows for runs of more bodies and bytes than it holds, keeping what is unread", () => {
+      const raw = new RawRecords()
+      const bodies = Array.from({ length: 3000 }, (_, i) => bytesOf(20 + (i % 50), i))
+      const read: Array<Array<number>> = []
+      // three runs of 1,000 (more records than the initial 1,024 slots once added up), reading between
+      for (let r = 0; r < 3; r++) {
+        const run = framed(bodies.slice(r * 1000, r * 1000 + 1000), r)
+        raw.pushRun(run.bytes, run.from, run.to, run.starts, run.ends, 1000)
+        for (let i = 0; i < 300; i++) {
+          read.push(Array.from(raw.bytes.subarray(raw.start, raw.end)))
+          raw.skip()
+        }
+      }
+      read.push(...drain(raw))
+      assert.deepStrictEqual(read, bodies.map((b) => Array.from(b)))
+    })
+
+    it("a run of 5,000 bodies at once", () => {
+      const raw = new RawRecords()
+      const bodies = Array.from({ length: 5000 }, (_, i) => bytesOf(1 + (i % 9), i))
+      const run = framed(bodies)
+      raw.pushRun(run.bytes, run.from, run.to, run.starts, run.ends, bodies.length)
+      assert.deepStrictEqual(drain(raw), bodies.map((b) => Array.from(b)))
+    })
+  })
 })
