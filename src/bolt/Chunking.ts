@@ -145,8 +145,6 @@ export class Dechunker {
   private messageLength = 0
   private failure: Neo4jProtocolError | undefined = undefined
 
-  /** The bytes the ranges of the last {@link takeRun} refer to. */
-  runBytes: Uint8Array = new Uint8Array(0)
   /** Where the last {@link takeRun}'s messages start in {@link runBytes}. */
   runFrom = 0
   /** Where the last {@link takeRun}'s messages end in {@link runBytes}. */
@@ -252,9 +250,16 @@ export class Dechunker {
     }
     this.runFrom = this.pos
     this.runTo = at
-    this.runBytes = p
     this.pos = at
     return n
+  }
+
+  /**
+   * The bytes the ranges of the last {@link takeRun} refer to (the piece it read; no reference of
+   * its own, so a used-up piece is not kept alive).
+   */
+  get runBytes(): Uint8Array {
+    return this.piece
   }
 
   private advancePiece(): boolean {
