@@ -69,7 +69,6 @@ export interface Driver {
   readonly classify: <E>(error: E) => Effect.Effect<E>
 }
 
-
 const IGNORE_ANSWER = new SummaryHandler()
 
 const reauthenticate = (connection: BoltConnection, auth: Auth.AuthToken): Effect.Effect<void, Neo4jError> =>
@@ -148,25 +147,27 @@ export const make = (
         return checkout(address, token, sessionAuth)
       })
 
+    // The session's own auth when it has one (re-authenticating a pooled connection), else the driver's.
+    const checkoutAs = (address: ServerAddress, auth: Auth.AuthToken | undefined) =>
+      Effect.flatMap(auth === undefined ? config.auth.getToken : Effect.succeed(auth), (token) =>
+        checkout(address, token, auth !== undefined))
+
     const router = yield* Router.forDriver({
       uri: config.uri,
       pool,
       // ROUTE runs as the session's user when it has its own auth (the same checkout as its work).
-      acquire: (address, auth) =>
-        Effect.flatMap(auth === undefined ? config.auth.getToken : Effect.succeed(auth), (token) =>
-          checkout(address, token, auth !== undefined)),
+      acquire: checkoutAs,
       resolver: config.resolver
     })
 
     // The per-query path: plain flatMaps, no generator (the common direct case is all Effect.succeed).
     const acquire = (request: AcquireRequest): Effect.Effect<Lease, Neo4jError, Scope.Scope> =>
       Effect.flatMap(router.select(request), (route) => {
-        const lease = Effect.flatMap(request.auth === undefined ? config.auth.getToken : Effect.succeed(request.auth), (token) =>
-          Effect.map(checkout(route.address, token, request.auth !== undefined), (connection): Lease => ({
-            connection,
-            route,
-            database: Router.databaseToSend(route, connection)
-          })))
+        const lease = Effect.map(checkoutAs(route.address, request.auth), (connection): Lease => ({
+          connection,
+          route,
+          database: Router.databaseToSend(route, connection)
+        }))
         // A lease that ends in failure teaches the router: a dead server or a former leader is
         // forgotten, an unknown database loses its table. Registered before the checkout, so a
         // refused connection counts too. A direct router has nothing to learn.
@@ -200,9 +201,9 @@ export const make = (
  * A span around one public operation, when a tracing backend is installed. With Effect's default
  * tracer (`Tracer.nativeTracer`: in-memory spans that nothing exports) none is opened: such a span
  * cost ~15 % of a small `executeQuery`'s time (`npm run bench`, workload b), and no backend would
- * ever see it. Any other tracer gets the span, attributes included. No stack trace is
- * captured: the call site is always inside this library, so it tells a user nothing, and capturing
- * it cost ~4 % of a small query's CPU (workload a).
+ * ever see it. Any other tracer gets the span, attributes included. No stack trace is captured:
+ * the call site is always inside this library, so it tells a user nothing, and capturing it cost
+ * ~4 % of a small query's CPU (workload a).
  */
 export const withSpan = (
   driver: Driver,
