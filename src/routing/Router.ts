@@ -26,7 +26,8 @@ import {
   type Neo4jError,
   Neo4jProtocolError,
   Neo4jTransientError,
-  Neo4jUsageError
+  Neo4jUsageError,
+  NOT_A_WRITER_CODES
 } from "../Neo4jError.ts"
 import { HomeDatabaseCache, type UserIdentity, userKey } from "./HomeDatabaseCache.ts"
 import { LeastConnected, loadFromStats, type LoadOf } from "./LoadBalancer.ts"
@@ -35,16 +36,13 @@ import * as Rediscovery from "./Rediscovery.ts"
 import * as RoutingTable from "./RoutingTable.ts"
 
 /**
- * Server codes the router acts on.
+ * Server codes the router acts on, besides `NOT_A_WRITER_CODES` (`Neo4jError`), which make it
+ * forget a writer.
  *
  * @since 0.1.0
  * @category constants
  */
 export const RoutingCodes = {
-  /** the server is not (or no longer) the leader of the database: forget it as a writer */
-  NOT_A_LEADER: "Neo.ClientError.Cluster.NotALeader",
-  /** the server hosts a read-only copy of the database: forget it as a writer */
-  FORBIDDEN_ON_READ_ONLY_DATABASE: "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
   /** the database does not exist (any more): drop its table and the home entries naming it */
   DATABASE_NOT_FOUND: "Neo.ClientError.Database.DatabaseNotFound",
   /** the database is not available on this server right now: forget the server for it */
@@ -250,11 +248,7 @@ export const make = (options: RoutingOptions): Effect.Effect<Router, never, Scop
         if (RoutingTable.isPurgeable(table, now)) tables.delete(key)
       }
       const current = new Map<string, ServerAddress>()
-      for (const table of tables.values()) {
-        for (const list of [table.routers, table.readers, table.writers]) {
-          for (const address of list) current.set(formatAddress(address), address)
-        }
-      }
+      for (const table of tables.values()) RoutingTable.servers(table, current)
       const dropped: Array<ServerAddress> = []
       for (const [key, address] of known) if (!current.has(key)) dropped.push(address)
       known = current
@@ -391,15 +385,12 @@ export const make = (options: RoutingOptions): Effect.Effect<Router, never, Scop
           return SERVER_GONE_REASONS.has(error.reason) ? onConnectionFailure(route.address, route.database) : Effect.void
         }
         if (error instanceof Neo4jClientError) {
-          switch (error.code) {
-            case RoutingCodes.NOT_A_LEADER:
-            case RoutingCodes.FORBIDDEN_ON_READ_ONLY_DATABASE:
-              return onWriteFailure(route.address, route.database)
-            case RoutingCodes.DATABASE_NOT_FOUND:
-              return route.database === undefined ? Effect.void : onDatabaseNotFound(route.database)
-            default:
-              return Effect.void
+          // NotALeader, ForbiddenOnReadOnlyDatabase: forget the server as a writer
+          if (NOT_A_WRITER_CODES.has(error.code)) return onWriteFailure(route.address, route.database)
+          if (error.code === RoutingCodes.DATABASE_NOT_FOUND && route.database !== undefined) {
+            return onDatabaseNotFound(route.database)
           }
+          return Effect.void
         }
         if (error instanceof Neo4jTransientError && error.code === RoutingCodes.DATABASE_UNAVAILABLE) {
           return onConnectionFailure(route.address, route.database)

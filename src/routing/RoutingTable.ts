@@ -191,17 +191,16 @@ export const forgetRouter = (table: RoutingTable, address: ServerAddress): Routi
 }
 
 /**
- * Every server a table names, in any role, as `host:port` keys.
+ * Every server a table names, in any role, once each, by `host:port` key.
  *
  * @since 0.1.0
  * @category getters
  */
-export const serverKeys = (table: RoutingTable): ReadonlyArray<string> => {
-  const keys = new Set<string>()
+export const servers = (table: RoutingTable, into: Map<string, ServerAddress> = new Map()): Map<string, ServerAddress> => {
   for (const list of [table.routers, table.readers, table.writers]) {
-    for (const address of list) keys.add(formatAddress(address))
+    for (const address of list) into.set(formatAddress(address), address)
   }
-  return Array.from(keys)
+  return into
 }
 
 /**

@@ -243,23 +243,25 @@ describe("Router (routing)", () => {
       assert.strictEqual(cluster.calls.length, 2)
     }))
 
-  it.effect("NotALeader makes the next write refresh the table and go to the new leader", () =>
-    Effect.gen(function*() {
-      const cluster = makeCluster()
-      cluster.answer("cluster.example:7687", tableOf(three))
-      cluster.answer(k(1), tableOf({ routers: [1, 2, 3], readers: [1, 3], writers: [2] }))
-      const router = yield* cluster.make()
-      const first = yield* router.select({ mode: "WRITE", database: "neo4j" })
-      assert.deepStrictEqual(first.address, s(1))
-      const notALeader = new Neo4jClientError({ code: Router.RoutingCodes.NOT_A_LEADER, message: "No write operations are allowed" })
-      yield* router.onFailure(first, Cause.fail(notALeader))
-      const table = yield* router.table("neo4j")
-      assert.deepStrictEqual(table?.writers, [])
-      assert.deepStrictEqual(table?.readers, [s(2), s(3)], "still a reader")
-      const second = yield* router.select({ mode: "WRITE", database: "neo4j" })
-      assert.deepStrictEqual(second.address, s(2))
-      assert.deepStrictEqual(cluster.calls.map((c) => c.router), ["cluster.example:7687", k(1)])
-    }))
+  for (const code of ["Neo.ClientError.Cluster.NotALeader", "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase"]) {
+    it.effect(`${code.split(".").pop()} makes the next write refresh the table and go to the new leader`, () =>
+      Effect.gen(function*() {
+        const cluster = makeCluster()
+        cluster.answer("cluster.example:7687", tableOf(three))
+        cluster.answer(k(1), tableOf({ routers: [1, 2, 3], readers: [1, 3], writers: [2] }))
+        const router = yield* cluster.make()
+        const first = yield* router.select({ mode: "WRITE", database: "neo4j" })
+        assert.deepStrictEqual(first.address, s(1))
+        const notAWriter = new Neo4jClientError({ code, message: "No write operations are allowed" })
+        yield* router.onFailure(first, Cause.fail(notAWriter))
+        const table = yield* router.table("neo4j")
+        assert.deepStrictEqual(table?.writers, [])
+        assert.deepStrictEqual(table?.readers, [s(2), s(3)], "still a reader")
+        const second = yield* router.select({ mode: "WRITE", database: "neo4j" })
+        assert.deepStrictEqual(second.address, s(2))
+        assert.deepStrictEqual(cluster.calls.map((c) => c.router), ["cluster.example:7687", k(1)])
+      }))
+  }
 
   it.effect("classifies failures: lost connections forget the server, others leave the table alone", () =>
     Effect.gen(function*() {

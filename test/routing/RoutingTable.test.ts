@@ -88,7 +88,7 @@ describe("RoutingTable", () => {
 
   it("lists every server once and becomes purgeable 30 s after expiry", () => {
     const t = table()
-    assert.deepStrictEqual([...RoutingTable.serverKeys(t)].sort(), ["10.0.0.1:1", "10.0.0.1:2", "10.0.0.1:3"])
+    assert.deepStrictEqual([...RoutingTable.servers(t).keys()].sort(), ["10.0.0.1:1", "10.0.0.1:2", "10.0.0.1:3"])
     assert.isFalse(RoutingTable.isPurgeable(t, t.expiresAt + RoutingTable.TABLE_TIMING.PURGE_DELAY_MILLIS - 1))
     assert.isTrue(RoutingTable.isPurgeable(t, t.expiresAt + RoutingTable.TABLE_TIMING.PURGE_DELAY_MILLIS))
   })
