@@ -126,9 +126,8 @@ const protocolError = (message: string, offset?: number): Neo4jProtocolError =>
 
 const tagName = (tag: number): string => `0x${tag.toString(16).toUpperCase().padStart(2, "0")}`
 
-// A RECORD body starts with TINY_STRUCT of 1 field (B1) and the tag 71.
 /**
- * The first byte of a RECORD body (a one-field struct marker); the tag follows.
+ * The first byte of a RECORD body: TINY_STRUCT of one field (`B1`); the tag (`71`) follows.
  *
  * @since 0.1.0
  * @category constants

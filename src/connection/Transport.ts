@@ -204,7 +204,6 @@ const tlsOptions = (tlsApi: typeof Tls, options: TransportOptions, tls: TlsSetti
   return result
 }
 
-
 /**
  * Dials TCP (or TLS, waiting for the handshake); the socket is destroyed when the scope closes.
  */
@@ -278,13 +277,17 @@ const attach = (socket: Net.Socket, address: ServerAddress, tls: boolean): Trans
     return failure
   }
 
+  /** What a read of `taken` (bytes or the end of the connection) gives its reader. */
+  const delivered = (taken: ReadonlyArray<Uint8Array> | Neo4jConnectionError) =>
+    taken instanceof Neo4jConnectionError ? Effect.fail(taken) : Effect.succeed(taken)
+
   const wake = () => {
     const resume = waiter
     if (resume === undefined) return
     const taken = take()
     if (taken === undefined) return
     waiter = undefined
-    resume(taken instanceof Neo4jConnectionError ? Effect.fail(taken) : Effect.succeed(taken))
+    resume(delivered(taken))
   }
 
   const gone = (error: Neo4jConnectionError) => {
@@ -375,8 +378,7 @@ const attach = (socket: Net.Socket, address: ServerAddress, tls: boolean): Trans
     take,
     pull: Effect.suspend(() => {
       const taken = take()
-      if (taken === undefined) return wait
-      return taken instanceof Neo4jConnectionError ? Effect.fail(taken) : Effect.succeed(taken)
+      return taken === undefined ? wait : delivered(taken)
     }),
     write: (bytes) => {
       if (socket.destroyed || !socket.writable) return Effect.fail(failure ?? closedError())

@@ -38,8 +38,8 @@ export const loadFromStats = (stats: ReadonlyArray<AddressStats>): LoadOf => {
  * @category models
  */
 export class LeastConnected {
-  #readOffset = 0
-  #writeOffset = 0
+  /** Where the next scan of each role's servers starts. */
+  readonly #offsets: Record<Role, number> = { READ: 0, WRITE: 0 }
 
   /** The least loaded server, scanning from the role's rotating offset; `undefined` if none. */
   select(role: Role, servers: ReadonlyArray<ServerAddress>, loadOf: LoadOf): ServerAddress | undefined {
@@ -61,13 +61,8 @@ export class LeastConnected {
 
   #next(role: Role): number {
     // Offsets stay small integers; wrapping at the safe-integer limit keeps the modulo exact.
-    if (role === "READ") {
-      const offset = this.#readOffset
-      this.#readOffset = offset >= Number.MAX_SAFE_INTEGER ? 0 : offset + 1
-      return offset
-    }
-    const offset = this.#writeOffset
-    this.#writeOffset = offset >= Number.MAX_SAFE_INTEGER ? 0 : offset + 1
+    const offset = this.#offsets[role]
+    this.#offsets[role] = offset >= Number.MAX_SAFE_INTEGER ? 0 : offset + 1
     return offset
   }
 }
