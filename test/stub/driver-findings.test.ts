@@ -13,28 +13,34 @@ import * as StubServer from "./StubServer.ts"
 /** Real time for the server's FIN to reach the client's socket. */
 const IDLE_CLOSE_SETTLE_MILLIS = 50
 
+/**
+ * Runs `failing` (work that fails inside a transaction) and then a good transaction function on a
+ * one-connection stub: the stub expects the failed transaction's ROLLBACK (or a RESET) before the
+ * next BEGIN, so a connection returned to the pool inside an open transaction fails the test.
+ */
+const rollsBackBeforeReuse = <E>(failing: Effect.Effect<unknown, E, Neo4j.Neo4j>) =>
+  Effect.gen(function*() {
+    const server = yield* StubServer.make(
+      Stub.connection(
+        Stub.handshakeAndHello(),
+        Stub.transaction({ queries: [{ query: QUERY, records: [{ value: 1 }] }] }).slice(0, -2),
+        C.oneOf(C.rollback(), C.reset()),
+        S.success(),
+        goodAttempt()
+      )
+    )
+    const program = Effect.andThen(Effect.flip(failing), writeWork)
+    assert.strictEqual(valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit), VALUE)
+  })
+
 describe("issue 5 findings", () => {
   it.effect("a transaction function whose work fails rolls back before its connection is reused", () =>
-    Effect.gen(function*() {
-      // driver: not implemented yet (issue 5): "roll back on failure". The stub saw BEGIN, RUN, PULL,
-      // then (work failed) nothing: no ROLLBACK, no RESET. The transaction's finalizer skips ROLLBACK on
-      // a failure exit and expects the release to RESET, but `prepareForReuse` only RESETs when a
-      // response is pending or a FAILURE arrived. The connection goes back to the pool inside an
-      // open transaction, and the next user's BEGIN lands in it (here: "expected C: ROLLBACK |
-      // C: RESET, got C: BEGIN {}"; a real server answers that BEGIN with a FAILURE).
-      const server = yield* StubServer.make(
-        Stub.connection(
-          Stub.handshakeAndHello(),
-          Stub.transaction({ queries: [{ query: QUERY, records: [{ value: 1 }] }] }).slice(0, -2),
-          C.oneOf(C.rollback(), C.reset()),
-          S.success(),
-          goodAttempt()
-        )
-      )
-      const failing = Neo4j.executeWrite((tx) => Effect.andThen(tx.run(QUERY), Effect.fail("not enough stock" as const)))
-      const program = Effect.andThen(Effect.flip(failing), writeWork)
-      assert.strictEqual(valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit), VALUE)
-    }))
+    // Found by the stub (issue 5), since fixed: the stub saw BEGIN, RUN, PULL, then nothing, and the
+    // connection went back to the pool inside the open transaction (the next BEGIN landed in it).
+    // An open transaction now marks its connection for RESET on release (`needsReset`).
+    rollsBackBeforeReuse(
+      Neo4j.executeWrite((tx) => Effect.andThen(tx.run(QUERY), Effect.fail("not enough stock" as const)))
+    ))
 
   it.effect("a pooled connection the server closed while idle is not handed out again", () =>
     Effect.gen(function*() {
@@ -56,26 +62,12 @@ describe("issue 5 findings", () => {
     }))
 
   it.effect("an explicit transaction whose scope closes on a failure rolls back before its connection is reused", () =>
-    Effect.gen(function*() {
-      // Fixed: an open transaction marks its connection for RESET on release (`needsReset`).
-      const server = yield* StubServer.make(
-        Stub.connection(
-          Stub.handshakeAndHello(),
-          Stub.transaction({ queries: [{ query: QUERY, records: [{ value: 1 }] }] }).slice(0, -2),
-          C.oneOf(C.rollback(), C.reset()),
-          S.success(),
-          goodAttempt()
-        )
-      )
-      const failing = Effect.scoped(
-        Effect.gen(function*() {
-          const session = yield* Neo4j.session()
-          const tx = yield* session.beginTransaction()
-          yield* tx.run(QUERY)
-          return yield* Effect.fail("validation failed" as const)
-        })
-      )
-      const program = Effect.andThen(Effect.flip(failing), writeWork)
-      assert.strictEqual(valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit), VALUE)
-    }))
+    rollsBackBeforeReuse(Effect.scoped(
+      Effect.gen(function*() {
+        const session = yield* Neo4j.session()
+        const tx = yield* session.beginTransaction()
+        yield* tx.run(QUERY)
+        return yield* Effect.fail("validation failed" as const)
+      })
+    )))
 })
