@@ -37,15 +37,14 @@
  *
  * @since 0.1.0
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { connect, type Socket } from "node:net"
 import { cpus, loadavg } from "node:os"
-import { dirname, join } from "node:path"
 import { performance } from "node:perf_hooks"
-import { createInterface } from "node:readline"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { pathToFileURL } from "node:url"
 import { FULL_SIZES, Query, QUICK_SIZES, type Sizes } from "./queries.ts"
+import { spawnReplayServer } from "./replay-process.ts"
 import { CONCURRENCY, type Outcome } from "./workloads.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -478,8 +477,6 @@ export const polling = async <A>(run: () => Promise<A>): Promise<A> => {
 // ---------------------------------------------------------------------------------------------
 // CLI
 
-const HERE = dirname(fileURLToPath(import.meta.url))
-const REPLAY = join(HERE, "replay-server.ts")
 /** what `run.ts` gives both drivers for the replay server */
 const REPLAY_AUTH: FloorAuth = { username: "neo4j", password: "replay" }
 const Defaults = { REPS: 7, WARMUP: 2, QUICK_REPS: 3, QUICK_WARMUP: 1 } as const
@@ -514,37 +511,6 @@ const parseArgs = (argv: ReadonlyArray<string>): Options => {
     sizes: quick ? QUICK_SIZES : FULL_SIZES,
     reps: Math.max(1, counts.get("--reps") ?? (quick ? Defaults.QUICK_REPS : Defaults.REPS)),
     warmup: counts.get("--warmup") ?? (quick ? Defaults.QUICK_WARMUP : Defaults.WARMUP)
-  }
-}
-
-interface Replay {
-  readonly uri: string
-  readonly pid: number
-  readonly stop: () => Promise<void>
-}
-
-/** The replay server in its own process, as `run.ts` starts it. */
-const startReplay = async (sizes: Sizes): Promise<Replay> => {
-  const child: ChildProcess = spawn(process.execPath, [REPLAY, "--sizes", JSON.stringify(sizes)], {
-    stdio: ["pipe", "pipe", "inherit"]
-  })
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      const match = /^REPLAY_READY (\d+)$/.exec(line)
-      if (match !== null) resolve(Number(match[1]))
-    })
-    child.once("exit", (code) => reject(new Error(`replay server exited with ${code} before it was ready`)))
-  })
-  return {
-    uri: `bolt://127.0.0.1:${port}`,
-    pid: child.pid!,
-    stop: () =>
-      new Promise((done) => {
-        if (child.exitCode !== null) return done()
-        child.once("exit", () => done())
-        child.stdin?.end()
-        child.kill("SIGTERM")
-      })
   }
 }
 
@@ -626,7 +592,7 @@ const report = (name: string, size: number, roundTrips: number, samples: Readonl
 const main = async (): Promise<void> => {
   const options = parseArgs(process.argv.slice(2))
   const { seq, concurrent } = options.sizes
-  const replay = await startReplay(options.sizes)
+  const replay = await spawnReplayServer(options.sizes)
   try {
     const floor = await openFloor(replay.uri, REPLAY_AUTH, CONCURRENCY)
     try {

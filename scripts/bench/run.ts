@@ -20,7 +20,7 @@
  *
  * @since 0.1.0
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { mkdir, readFile, writeFile } from "node:fs/promises"
 import { cpus, loadavg, totalmem } from "node:os"
@@ -29,6 +29,7 @@ import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import { compileCopy, type CompiledCopy } from "./compile.ts"
 import { summarizeProfile } from "./profile.ts"
+import { spawnReplayServer } from "./replay-process.ts"
 import { FULL_SIZES, QUICK_SIZES, Query, type Sizes } from "./queries.ts"
 import type { MemoryResult, Side, TimeResult, WorkerConfig } from "./worker.ts"
 import { WORKLOADS } from "./workloads.ts"
@@ -36,7 +37,6 @@ import { WORKLOADS } from "./workloads.ts"
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolve(HERE, "..", "..")
 const WORKER = join(HERE, "worker.ts")
-const REPLAY = join(HERE, "replay-server.ts")
 
 const Defaults = {
   FETCH_SIZE: 1000,
@@ -171,34 +171,16 @@ interface BenchServer {
 }
 
 const startReplay = async (sizes: Sizes): Promise<BenchServer> => {
-  const child = spawn(process.execPath, [REPLAY, "--sizes", JSON.stringify(sizes)], {
-    stdio: ["pipe", "pipe", "inherit"]
-  })
-  const port = await new Promise<number>((resolvePort, reject) => {
-    const lines = createInterface({ input: child.stdout })
-    lines.on("line", (line) => {
-      const match = /^REPLAY_READY (\d+)$/.exec(line)
-      if (match !== null) resolvePort(Number(match[1]))
-    })
-    child.once("exit", (code) => reject(new Error(`replay server exited with ${code} before it was ready`)))
-  })
+  const replay = await spawnReplayServer(sizes)
   return {
     name: "replay",
-    uri: `bolt://127.0.0.1:${port}`,
+    uri: replay.uri,
     username: "neo4j",
     password: "replay",
     version: "replay server (Bolt 5.8, answers as Neo4j 5.26)",
-    stop: () => stopChild(child)
+    stop: replay.stop
   }
 }
-
-const stopChild = (child: ChildProcess): Promise<void> =>
-  new Promise((done) => {
-    if (child.exitCode !== null) return done()
-    child.once("exit", () => done())
-    child.stdin?.end()
-    child.kill("SIGTERM")
-  })
 
 const startRealNeo4j = async (): Promise<BenchServer> => {
   const { startNeo4j } = await import("../neo4j/launcher.ts")
