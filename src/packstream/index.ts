@@ -1,5 +1,6 @@
 /**
- * The PackStream codec: bytes <-> values. Pure code: no sockets, timers or runtime.
+ * The PackStream codec: bytes <-> values. Pure code: no sockets, timers or runtime, and no driver
+ * value types (structures reach them through the Bolt layer's hydrator).
  *
  * @since 0.1.0
  */
@@ -8,4 +9,5 @@ export * from "./Markers.ts"
 export * from "./Options.ts"
 export { hexDump, prettyPrint } from "./PrettyPrint.ts"
 export { PackStreamReader } from "./Reader.ts"
+export * from "./Structure.ts"
 export { PackStreamWriter } from "./Writer.ts"
