@@ -14,7 +14,7 @@ import { Float, UnsupportedType, type Integer } from "../Neo4jValue.ts"
 import { Vector } from "../Neo4jVector.ts"
 import { EncodeFailure } from "../packstream/Errors.ts"
 import { Limit, StructSize, StructTag, VectorTypeMarker } from "../packstream/Markers.ts"
-import type * as PackStream from "../packstream/Structure.ts"
+import type * as PackStream from "../packstream/Writer.ts"
 import type { PackStreamWriter } from "../packstream/Writer.ts"
 import type { ValueCodecOptions } from "./ValueOptions.ts"
 

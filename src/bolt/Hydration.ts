@@ -16,8 +16,8 @@ import { Uuid } from "../Neo4jUuid.ts"
 import { UnsupportedType } from "../Neo4jValue.ts"
 import { Vector } from "../Neo4jVector.ts"
 import { StructSize, StructTag, VectorTypeMarker } from "../packstream/Markers.ts"
+import type * as PackStream from "../packstream/Reader.ts"
 import type { PackStreamReader } from "../packstream/Reader.ts"
-import type * as PackStream from "../packstream/Structure.ts"
 import type { ValueCodecOptions } from "./ValueOptions.ts"
 
 const Bounds = {

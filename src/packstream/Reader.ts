@@ -8,7 +8,6 @@
 import { PackStreamDecodeError } from "./Errors.ts"
 import { Limit, Marker, Nibble } from "./Markers.ts"
 import type { PackStreamOptions } from "./Options.ts"
-import type { Hydrator } from "./Structure.ts"
 
 /** An INTEGER as decoded: a `number` when safe, a `bigint` otherwise (`Neo4jValue.Integer`). */
 type Integer = number | bigint
@@ -110,6 +109,21 @@ const shortAscii = (b: Uint8Array, s: number, length: number): string => {
     default:
       return ""
   }
+}
+
+/**
+ * Turns structures into values while decoding. `hydrateStruct` is called with the marker and tag
+ * consumed and reads exactly `size` fields through the reader's field readers (`readSafeInteger`,
+ * `readKeyList`, ...), so no intermediate field array is built on the hot path; it throws
+ * `reader.fail(...)` on a malformed structure.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Hydrator {
+  hydrateStruct(reader: PackStreamReader, tag: number, size: number, at: number): unknown
+  /** The value of a UUID marker's 16 bytes (a fresh copy the hydrator may keep). */
+  hydrateUuid(bytes: Uint8Array): unknown
 }
 
 const keyStrings: Array<string> = Array.from({ length: Tuning.KEY_CACHE_SLOTS }, () => "")

@@ -1,14 +1,14 @@
 /**
  * Structures as PackStream sees them (a tag byte and fields), and the hooks through which the layer
  * above turns them into values and back. PackStream knows markers and structures, never what a
- * Node or a DateTime is: the Bolt layer supplies a {@link Hydrator} to the reader and a
- * {@link Dehydrator} to the writer (`bolt/Hydration.ts`, `bolt/Dehydration.ts`).
+ * Node or a DateTime is: the Bolt layer supplies a `Hydrator` to the reader and a `Dehydrator` to
+ * the writer (`bolt/Hydration.ts`, `bolt/Dehydration.ts`); these two leave structures as data.
  *
  * @since 0.1.0
  */
 import { EncodeFailure } from "./Errors.ts"
-import type { PackStreamReader } from "./Reader.ts"
-import type { PackStreamWriter } from "./Writer.ts"
+import type { Hydrator } from "./Reader.ts"
+import type { Dehydrator } from "./Writer.ts"
 
 /**
  * A structure left as data: what the reader yields without a hydrator, and what the writer accepts
@@ -37,32 +37,6 @@ export class UuidBytes {
   constructor(bytes: Uint8Array) {
     this.bytes = bytes
   }
-}
-
-/**
- * Turns structures into values while decoding. `hydrateStruct` is called with the marker and tag
- * consumed and reads exactly `size` fields through the reader's field readers (`readSafeInteger`,
- * `readKeyList`, ...), so no intermediate field array is built on the hot path; it throws
- * `reader.fail(...)` on a malformed structure.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Hydrator {
-  hydrateStruct(reader: PackStreamReader, tag: number, size: number, at: number): unknown
-  /** The value of a UUID marker's 16 bytes (a fresh copy the hydrator may keep). */
-  hydrateUuid(bytes: Uint8Array): unknown
-}
-
-/**
- * Writes the objects the writer does not know itself (anything but plain objects, arrays, `Map`s
- * and `Uint8Array`s), or throws an `EncodeFailure` naming what it got.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Dehydrator {
-  dehydrate(writer: PackStreamWriter, value: object): void
 }
 
 /**

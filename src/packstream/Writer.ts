@@ -8,7 +8,6 @@
  */
 import { EncodeFailure, PackStreamEncodeError } from "./Errors.ts"
 import { Limit, Marker, Width } from "./Markers.ts"
-import { type Dehydrator, rawDehydrator } from "./Structure.ts"
 
 const Tuning = {
   DEFAULT_CAPACITY: 8_192, // bytes; one PULL/RUN message with modest parameters fits
@@ -45,6 +44,24 @@ const describe = (value: unknown): string => {
 }
 
 /**
+ * Writes the objects the writer does not know itself (anything but plain objects, arrays, `Map`s
+ * and `Uint8Array`s), or throws an `EncodeFailure` naming what it got.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Dehydrator {
+  dehydrate(writer: PackStreamWriter, value: object): void
+}
+
+// Until the first `writeValue` names one (only `writeValue` reaches the dehydrator).
+const noObjects: Dehydrator = {
+  dehydrate: () => {
+    throw new EncodeFailure("no dehydrator")
+  }
+}
+
+/**
  * Encodes PackStream into one reusable, growable buffer.
  *
  * @since 0.1.0
@@ -57,7 +74,7 @@ export class PackStreamWriter {
   private depth = 0
   private readonly ancestors: Array<unknown> = []
   /** the dehydrator of the `writeValue` call in progress */
-  private dehydrator: Dehydrator = rawDehydrator
+  private dehydrator: Dehydrator = noObjects
 
   constructor(initialCapacity: number = Tuning.DEFAULT_CAPACITY) {
     this.buffer = new Uint8Array(Math.max(1, initialCapacity))
@@ -303,8 +320,8 @@ export class PackStreamWriter {
   /**
    * Encodes a parameter or metadata value (see `Neo4jValue` for the mapping: integral numbers are
    * INTEGERs, map entries set to `undefined` are left out, `undefined` elsewhere is an error); other
-   * objects go to `dehydrator` (`rawDehydrator` for plain PackStream). On failure the bytes written by this call are dropped and a
-   * `PackStreamEncodeError` names the offending path.
+   * objects go to `dehydrator` (`rawDehydrator` for plain PackStream). On failure the bytes written
+   * by this call are dropped and a `PackStreamEncodeError` names the offending path.
    */
   writeValue(value: unknown, dehydrator: Dehydrator): void {
     const start = this.position
