@@ -16,6 +16,7 @@ import { mkdir, writeFile } from "node:fs/promises"
 import { connect, type Socket } from "node:net"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import * as ValueCodec from "../src/bolt/ValueCodec.ts"
 import * as Capabilities from "../src/bolt/Capabilities.ts"
 import { Dechunker } from "../src/bolt/Chunking.ts"
 import * as Handshake from "../src/bolt/Handshake.ts"
@@ -203,7 +204,7 @@ class Session {
     this.wire = wire
     const capabilities = Capabilities.forVersion(version)
     this.ctx = { capabilities, codec: Capabilities.codecOptions(capabilities) }
-    this.reader = new PackStreamReader(this.ctx.codec)
+    this.reader = ValueCodec.reader(this.ctx.codec)
   }
 
   get caps() {
@@ -314,7 +315,7 @@ const captureSession = async (
     if (helloInfo.utcPatch) {
       const capabilities = Capabilities.withUtcPatch(session.caps)
       session.ctx = { capabilities, codec: Capabilities.codecOptions(capabilities) }
-      session.reader = new PackStreamReader(session.ctx.codec)
+      session.reader = ValueCodec.reader(session.ctx.codec)
     }
     if (session.caps.logon) {
       await session.step({ name: "logon", description: "LOGON basic", requests: [req("LOGON", (w, ctx) => Requests.logon(w, auth, ctx))], secret: true })

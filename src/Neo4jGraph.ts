@@ -11,7 +11,10 @@
  */
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
-import { formatProperties, type Integer } from "./Neo4jValue.ts"
+import { formatProperties } from "./internal/valueFormat.ts"
+
+// `Neo4jValue.Integer`, spelt out: Neo4jValue's `Value` union imports this module.
+type Integer = number | bigint
 
 /**
  * Property map of a node or relationship.

@@ -17,7 +17,9 @@
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import { Neo4jUsageError } from "./Neo4jError.ts"
-import type { Integer } from "./Neo4jValue.ts"
+
+// `Neo4jValue.Integer`, spelt out: Neo4jValue's `Value` union imports this module.
+type Integer = number | bigint
 
 const JsDate = globalThis.Date
 type JsDate = globalThis.Date

@@ -13,6 +13,7 @@
  */
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
+import * as ValueFormat from "./internal/valueFormat.ts"
 import type { Node, Path, Relationship, UnboundRelationship } from "./Neo4jGraph.ts"
 import type { Point } from "./Neo4jSpatial.ts"
 import type * as Neo4jTemporal from "./Neo4jTemporal.ts"
@@ -156,8 +157,6 @@ export type Value =
   | Uuid
   | UnsupportedType
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
-
 /**
  * Renders a value the way Cypher literals look (`{name: "Ada", born: 1815}`), for `toString`s
  * and debug output. Not a serialisation format.
@@ -165,28 +164,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
  * @since 0.1.0
  * @category formatting
  */
-export const format = (value: unknown): string => {
-  switch (typeof value) {
-    case "string":
-      return JSON.stringify(value)
-    case "number":
-    case "bigint":
-    case "boolean":
-      return String(value)
-    case "undefined":
-      return "undefined"
-    case "object": {
-      if (value === null) return "null"
-      if (Array.isArray(value)) return `[${value.map(format).join(", ")}]`
-      if (value instanceof Uint8Array) return `bytes(${value.length})`
-      const proto = Object.getPrototypeOf(value)
-      if (proto === Object.prototype || proto === null) return formatProperties(value as Record<string, unknown>)
-      return String(value)
-    }
-    default:
-      return String(value)
-  }
-}
+export const format: (value: unknown) => string = ValueFormat.format
 
 /**
  * Renders a property map as `{key: value, ...}` (keys quoted with backticks when needed).
@@ -194,9 +172,4 @@ export const format = (value: unknown): string => {
  * @since 0.1.0
  * @category formatting
  */
-export const formatProperties = (properties: Readonly<Record<string, unknown>>): string => {
-  const keys = Object.keys(properties)
-  if (keys.length === 0) return "{}"
-  const parts = keys.map((key) => `${IDENTIFIER.test(key) ? key : `\`${key}\``}: ${format(properties[key])}`)
-  return `{${parts.join(", ")}}`
-}
+export const formatProperties: (properties: Readonly<Record<string, unknown>>) => string = ValueFormat.formatProperties

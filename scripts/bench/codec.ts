@@ -15,8 +15,10 @@
  */
 import { createRequire } from "node:module"
 import { performance } from "node:perf_hooks"
+import * as ValueCodec from "../../src/bolt/ValueCodec.ts"
 import { Node } from "../../src/Neo4jGraph.ts"
-import { bolt5Options, PackStreamReader, PackStreamWriter, type ValueCodecOptions } from "../../src/packstream/index.ts"
+import { PackStreamWriter } from "../../src/packstream/index.ts"
+import { bolt5Options, type ValueCodecOptions } from "../../src/bolt/ValueCodec.ts"
 
 const Bench = {
   ROWS: 100_000,
@@ -46,7 +48,7 @@ const records = (rows: ReadonlyArray<ReadonlyArray<unknown>>): { bytes: Uint8Arr
   for (const row of rows) {
     bounds.push(writer.length)
     writer.writeStructHeader(Bench.RECORD, Bench.RECORD_FIELDS)
-    writer.writeValue(row, options)
+    writer.writeValue(row, ValueCodec.dehydrator(options))
     bounds.push(writer.length)
   }
   return { bytes: writer.toUint8Array(), bounds }
@@ -91,7 +93,7 @@ const measurePair = (ours: () => number, theirs: () => number): { ours: number; 
 }
 
 const decodeOurs = (bytes: Uint8Array, bounds: Array<number>) => (): number => {
-  const reader = new PackStreamReader(bolt5Options)
+  const reader = ValueCodec.reader(bolt5Options)
   let count = 0
   for (let i = 0; i < bounds.length; i += 2) {
     // a message arrives as its own view, as the de-chunker hands it over
@@ -120,7 +122,7 @@ const encodeOurs = (): (() => number) => {
   const writer = new PackStreamWriter()
   return () => {
     writer.reset()
-    writer.writeValue(parameter, options)
+    writer.writeValue(parameter, ValueCodec.dehydrator(options))
     return writer.length
   }
 }
@@ -137,7 +139,7 @@ const encodeTheirs = (): (() => number) => {
 }
 
 const sameDecoding = (bytes: Uint8Array, bounds: Array<number>): void => {
-  const reader = new PackStreamReader(bolt5Options)
+  const reader = ValueCodec.reader(bolt5Options)
   const probe = 4_242 * 2
   reader.reset(bytes, bounds[probe], bounds[probe + 1])
   reader.readStructSize()

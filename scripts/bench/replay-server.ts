@@ -14,11 +14,12 @@
 import { Buffer } from "node:buffer"
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net"
 import { pathToFileURL } from "node:url"
+import * as ValueCodec from "../../src/bolt/ValueCodec.ts"
 import { Dechunker } from "../../src/bolt/Chunking.ts"
 import { MessageWriter } from "../../src/bolt/MessageWriter.ts"
 import { RequestTag } from "../../src/bolt/Requests.ts"
 import { ResponseTag } from "../../src/bolt/Responses.ts"
-import { bolt5Options, PackStreamReader, type ValueCodecOptions } from "../../src/packstream/index.ts"
+import { bolt5Options, type ValueCodecOptions } from "../../src/bolt/ValueCodec.ts"
 import { type Fixture, fixtures } from "./fixtures.ts"
 import { FULL_SIZES, QUICK_SIZES, type Sizes } from "./queries.ts"
 
@@ -61,7 +62,7 @@ const encodeOptions: ValueCodecOptions = { ...bolt5Options, encodeGraphTypes: tr
 const message = (tag: number, fields: ReadonlyArray<unknown>): Buffer => {
   const w = new MessageWriter(256)
   w.begin(tag, fields.length)
-  for (const field of fields) w.packer.writeValue(field, encodeOptions)
+  for (const field of fields) w.packer.writeValue(field, ValueCodec.dehydrator(encodeOptions))
   w.end()
   return Buffer.from(w.toUint8Array())
 }
@@ -100,7 +101,7 @@ const encodeResult = (fixture: Fixture): EncodedResult => {
   const offsets = new Uint32Array(fixture.rows + 1)
   for (let i = 0; i < fixture.rows; i++) {
     w.begin(ResponseTag.RECORD, 1)
-    w.packer.writeValue(fixture.row(i), encodeOptions)
+    w.packer.writeValue(fixture.row(i), ValueCodec.dehydrator(encodeOptions))
     w.end()
     offsets[i + 1] = w.length
   }
@@ -141,7 +142,7 @@ class ReplayConnection {
   private phase: Phase = "handshake"
   private handshake: Buffer = Buffer.alloc(0)
   private readonly dechunker = new Dechunker()
-  private readonly reader = new PackStreamReader(bolt5Options)
+  private readonly reader = ValueCodec.reader(bolt5Options)
   private failed = false
   private inTx = false
   private nextQid = 0

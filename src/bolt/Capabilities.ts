@@ -4,9 +4,9 @@
  *
  * @since 0.1.0
  */
-import type { ValueCodecOptions } from "../packstream/Options.ts"
 import * as Version from "./Version.ts"
 import type { BoltVersion } from "./Version.ts"
+import type { ValueCodecOptions } from "./ValueOptions.ts"
 
 /**
  * The features of one negotiated connection.
@@ -84,7 +84,7 @@ export const withUtcPatch = (caps: BoltCapabilities): BoltCapabilities =>
   caps.utcPatchAvailable ? { ...caps, utcDateTime: true } : caps
 
 /**
- * The PackStream codec options a connection with these capabilities must use.
+ * The value codec options a connection with these capabilities must use.
  *
  * @since 0.1.0
  * @category conversions

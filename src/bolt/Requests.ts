@@ -10,10 +10,10 @@
 import * as Auth from "../Neo4jAuth.ts"
 import type { AuthToken } from "../Neo4jAuth.ts"
 import { Neo4jUsageError } from "../Neo4jError.ts"
-import { isPackStreamEncodeError, toUsageError } from "../packstream/Errors.ts"
-import type { ValueCodecOptions } from "../packstream/Options.ts"
+import { isPackStreamEncodeError } from "../packstream/Errors.ts"
 import type { BoltCapabilities } from "./Capabilities.ts"
 import type { MessageWriter } from "./MessageWriter.ts"
+import { dehydrator, toUsageError, type ValueCodecOptions } from "./ValueCodec.ts"
 import * as Version from "./Version.ts"
 
 /**
@@ -288,7 +288,7 @@ const writeEntries = (w: MessageWriter, entries: Entries, codec: ValueCodecOptio
     if (typeof value === "string") p.writeString(value)
     else if (typeof value === "number" && Number.isSafeInteger(value)) p.writeInteger(value)
     else if (isStringList(value)) writeStringList(w, value)
-    else p.writeValue(value, codec)
+    else p.writeValue(value, dehydrator(codec))
   }
 }
 
@@ -441,7 +441,7 @@ export const run = (w: MessageWriter, input: RunInput, ctx: EncodeContext): Enco
   if (params === undefined) {
     p.writeMapHeader(0)
   } else {
-    const error = guard(w, "", () => p.writeValue(params, ctx.codec))
+    const error = guard(w, "", () => p.writeValue(params, dehydrator(ctx.codec)))
     if (error !== undefined) return error
   }
   return guard(w, "Transaction metadata", () => {
@@ -521,8 +521,8 @@ export const route = (w: MessageWriter, input: RouteInput, ctx: EncodeContext): 
   return guard(w, "ROUTE", () => {
     const p = w.packer
     w.begin(RequestTag.ROUTE, RequestFields.ROUTE)
-    p.writeValue(input.routing, ctx.codec)
-    p.writeValue(input.bookmarks ?? [], ctx.codec)
+    p.writeValue(input.routing, dehydrator(ctx.codec))
+    p.writeValue(input.bookmarks ?? [], dehydrator(ctx.codec))
     writeEntries(w, extra, ctx.codec)
     w.end()
   })

@@ -9,9 +9,10 @@
  */
 import { fromServerFailure, Neo4jProtocolError } from "../Neo4jError.ts"
 import type { Neo4jError, ServerErrorFields } from "../Neo4jError.ts"
-import { isPackStreamDecodeError, toProtocolError } from "../packstream/Errors.ts"
-import type { PackStreamReader } from "../packstream/Reader.ts"
+import { isPackStreamDecodeError } from "../packstream/Errors.ts"
 import { Marker } from "../packstream/Markers.ts"
+import type { PackStreamReader } from "../packstream/Reader.ts"
+import { toProtocolError } from "./ValueCodec.ts"
 
 /**
  * Response message signatures.

@@ -22,6 +22,8 @@ import { MessageWriter } from "../bolt/MessageWriter.ts"
 import * as Metadata from "../bolt/Metadata.ts"
 import * as Requests from "../bolt/Requests.ts"
 import * as Responses from "../bolt/Responses.ts"
+import * as ValueCodec from "../bolt/ValueCodec.ts"
+import type { ValueCodecOptions } from "../bolt/ValueCodec.ts"
 import * as Version from "../bolt/Version.ts"
 import type { AuthToken } from "../Neo4jAuth.ts"
 import {
@@ -32,8 +34,7 @@ import {
 } from "../Neo4jError.ts"
 import type { ServerInfo } from "../Neo4jSummary.ts"
 import { formatAddress, type ServerAddress } from "../internal/uri.ts"
-import type { ValueCodecOptions } from "../packstream/Options.ts"
-import { PackStreamReader } from "../packstream/Reader.ts"
+import type { PackStreamReader } from "../packstream/Reader.ts"
 import * as Transport from "./Transport.ts"
 
 /** Receives the responses to one request, in order: records (PULL only), then one summary. */
@@ -179,7 +180,7 @@ export class BoltConnection {
     this.integers = init.integers
     this.capabilities = Capabilities.forVersion(init.version)
     this.codec = Capabilities.codecOptions(this.capabilities, init.integers)
-    this.#reader = new PackStreamReader(this.codec)
+    this.#reader = ValueCodec.reader(this.codec)
     this.#context = { capabilities: this.capabilities, codec: this.codec }
     this.server = { address: formatAddress(init.address), agent: "", protocolVersion: Version.format(init.version) }
     this.auth = init.auth
@@ -189,7 +190,7 @@ export class BoltConnection {
   establish(established: Established): void {
     this.capabilities = established.capabilities
     this.codec = Capabilities.codecOptions(established.capabilities, this.integers)
-    this.#reader = new PackStreamReader(this.codec)
+    this.#reader = ValueCodec.reader(this.codec)
     this.#context = { capabilities: this.capabilities, codec: this.codec }
     this.server = established.server
     this.serverConnectionId = established.serverConnectionId

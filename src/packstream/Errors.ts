@@ -1,12 +1,12 @@
 /**
  * Errors thrown by the codec. They are plain classes, not `Error`s: the decoder may meet thousands
  * of malformed frames in a fuzz run and a connection turns them into a typed failure right away, so
- * capturing a stack trace would be pure cost. Callers map them with `toProtocolError` /
- * `toUsageError` at the Effect boundary.
+ * capturing a stack trace would be pure cost. They are data: the Bolt layer maps them onto the
+ * driver's error family (`bolt/ValueCodec.ts`: `toProtocolError`, `toUsageError`), so PackStream
+ * imports nothing above it.
  *
  * @since 0.1.0
  */
-import { Neo4jProtocolError, Neo4jUsageError } from "../Neo4jError.ts"
 
 /**
  * The bytes are not valid PackStream (or not a valid value structure for the negotiated options).
@@ -77,21 +77,3 @@ export const isPackStreamDecodeError = (u: unknown): u is PackStreamDecodeError 
  * @category guards
  */
 export const isPackStreamEncodeError = (u: unknown): u is PackStreamEncodeError => u instanceof PackStreamEncodeError
-
-/**
- * Maps a decode error to the public `Neo4jProtocolError`.
- *
- * @since 0.1.0
- * @category conversions
- */
-export const toProtocolError = (error: PackStreamDecodeError): Neo4jProtocolError =>
-  new Neo4jProtocolError({ message: error.message, offset: error.offset, cause: error })
-
-/**
- * Maps an encode error to the public `Neo4jUsageError` (with the parameter path).
- *
- * @since 0.1.0
- * @category conversions
- */
-export const toUsageError = (error: PackStreamEncodeError): Neo4jUsageError =>
-  new Neo4jUsageError({ message: `${error.message} (at ${error.path})`, path: error.path, cause: error })

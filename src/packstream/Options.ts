@@ -1,72 +1,28 @@
 /**
- * What the value codec may read and write on a connection: chosen once at handshake from the
- * negotiated Bolt version (and, for the integer policy, from the user's configuration).
+ * What the PackStream layer itself must know about a connection: the integer policy and whether the
+ * UUID marker (PackStream v2, Bolt 6.1) may appear. Everything about structures (element ids, UTC
+ * DateTime, vectors) is the hydrator's business, one layer up (`bolt/ValueCodec.ts`).
  *
  * @since 0.1.0
  */
 
 /**
- * Capabilities and policies of the value codec.
+ * Options of the PackStream reader.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ValueCodecOptions {
-  /** Bolt 5.0+ (or 4.4 with the `utc` patch): DateTime structs 0x49/0x69; else legacy 0x46/0x66 (local seconds). */
-  readonly utcDateTime: boolean
-  /** Bolt 5.0+: Node / Relationship / UnboundRelationship carry string element ids. */
-  readonly elementIds: boolean
-  /** Bolt 6.0+: Vector struct 0x56 and UnsupportedType struct 0x3F. */
-  readonly vectors: boolean
-  /** Bolt 6.1+: UUID PackStream value (marker 0xE0). */
-  readonly uuids: boolean
+export interface PackStreamOptions {
   /** `auto`: a decoded INTEGER is a `number` when |n| <= 2^53-1 and a `bigint` otherwise; `bigint`: always a `bigint`. */
   readonly integers: "auto" | "bigint"
-  /**
-   * Let `writeValue` encode Node, Relationship, UnboundRelationship and Path (for stub servers and
-   * tests). The server rejects them as parameters, so by default writing one is an encode error.
-   */
-  readonly encodeGraphTypes?: boolean | undefined
+  /** PackStream v2 (Bolt 6.1+): UUID marker 0xE0 with 16 bytes. Before that the marker is malformed input. */
+  readonly uuids: boolean
 }
 
 /**
- * Options of a Bolt 5.x connection (element ids, UTC DateTime, no vectors or UUIDs).
+ * Plain PackStream v1 with the `auto` integer policy.
  *
  * @since 0.1.0
  * @category constants
  */
-export const bolt5Options: ValueCodecOptions = {
-  utcDateTime: true,
-  elementIds: true,
-  vectors: false,
-  uuids: false,
-  integers: "auto"
-}
-
-/**
- * Options of a Bolt 4.4 connection without the `utc` patch.
- *
- * @since 0.1.0
- * @category constants
- */
-export const bolt44Options: ValueCodecOptions = {
-  utcDateTime: false,
-  elementIds: false,
-  vectors: false,
-  uuids: false,
-  integers: "auto"
-}
-
-/**
- * Options of a Bolt 6.1 connection: everything on.
- *
- * @since 0.1.0
- * @category constants
- */
-export const bolt61Options: ValueCodecOptions = {
-  utcDateTime: true,
-  elementIds: true,
-  vectors: true,
-  uuids: true,
-  integers: "auto"
-}
+export const packStreamV1: PackStreamOptions = { integers: "auto", uuids: false }

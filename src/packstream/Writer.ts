@@ -1,14 +1,13 @@
 /**
  * PackStream encoder: one growable buffer, primitives for message code (`writeStructHeader`...) and
- * `writeValue` for parameters and metadata.
+ * `writeValue` for parameters and metadata. Objects other than plain objects, arrays, `Map`s and
+ * `Uint8Array`s go to the {@link Dehydrator} given to `writeValue` (the Bolt layer's writes the
+ * driver's value types as structures).
  *
  * @since 0.1.0
  */
-import { Float } from "../Neo4jValue.ts"
 import { EncodeFailure, PackStreamEncodeError } from "./Errors.ts"
 import { Limit, Marker, Width } from "./Markers.ts"
-import type { ValueCodecOptions } from "./Options.ts"
-import { writeObjectValue } from "./StructWriter.ts"
 
 const Tuning = {
   DEFAULT_CAPACITY: 8_192, // bytes; one PULL/RUN message with modest parameters fits
@@ -45,6 +44,24 @@ const describe = (value: unknown): string => {
 }
 
 /**
+ * Writes the objects the writer does not know itself (anything but plain objects, arrays, `Map`s
+ * and `Uint8Array`s), or throws an `EncodeFailure` naming what it got.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Dehydrator {
+  dehydrate(writer: PackStreamWriter, value: object): void
+}
+
+// Until the first `writeValue` names one (only `writeValue` reaches the dehydrator).
+const noObjects: Dehydrator = {
+  dehydrate: () => {
+    throw new EncodeFailure("no dehydrator")
+  }
+}
+
+/**
  * Encodes PackStream into one reusable, growable buffer.
  *
  * @since 0.1.0
@@ -56,8 +73,8 @@ export class PackStreamWriter {
   private position = 0
   private depth = 0
   private readonly ancestors: Array<unknown> = []
-  /** @internal the options of the `writeValue` call in progress */
-  options: ValueCodecOptions | undefined = undefined
+  /** the dehydrator of the `writeValue` call in progress */
+  private dehydrator: Dehydrator = noObjects
 
   constructor(initialCapacity: number = Tuning.DEFAULT_CAPACITY) {
     this.buffer = new Uint8Array(Math.max(1, initialCapacity))
@@ -266,7 +283,7 @@ export class PackStreamWriter {
     this.position += Width.MARKER + Limit.UUID_BYTES
   }
 
-  /** @internal raw byte access for the struct writers (Vector payloads) */
+  /** Raw byte access for dehydrators (Vector payloads): `n` bytes at `offset` of `data`, to fill. */
   rawBytes(n: number): { readonly data: DataView; readonly offset: number } {
     this.ensure(n)
     const offset = this.position
@@ -302,13 +319,13 @@ export class PackStreamWriter {
 
   /**
    * Encodes a parameter or metadata value (see `Neo4jValue` for the mapping: integral numbers are
-   * INTEGERs, map entries set to `undefined` are left out, `undefined` elsewhere is an error). On
-   * failure the bytes written by this call are dropped and a `PackStreamEncodeError` names the
-   * offending path.
+   * INTEGERs, map entries set to `undefined` are left out, `undefined` elsewhere is an error); other
+   * objects go to `dehydrator` (`rawDehydrator` for plain PackStream). On failure the bytes written
+   * by this call are dropped and a `PackStreamEncodeError` names the offending path.
    */
-  writeValue(value: unknown, options: ValueCodecOptions): void {
+  writeValue(value: unknown, dehydrator: Dehydrator): void {
     const start = this.position
-    this.options = options
+    this.dehydrator = dehydrator
     this.depth = 0
     try {
       this.encode(value)
@@ -320,7 +337,7 @@ export class PackStreamWriter {
     }
   }
 
-  /** @internal encodes one value; throws `EncodeFailure` */
+  /** Encodes one value inside a `writeValue` call (for dehydrators: a struct's fields); throws `EncodeFailure`. */
   encode(value: unknown): void {
     switch (typeof value) {
       case "string":
@@ -363,8 +380,7 @@ export class PackStreamWriter {
       const proto = Object.getPrototypeOf(value)
       if (proto === Object.prototype || proto === null) this.encodeRecord(value as Record<string, unknown>)
       else if (value instanceof Map) this.encodeMap(value)
-      else if (value instanceof Float) this.writeFloat(value.value)
-      else writeObjectValue(this, value)
+      else this.dehydrator.dehydrate(this, value)
     }
     this.depth = depth
     this.ancestors[depth] = undefined
@@ -391,7 +407,7 @@ export class PackStreamWriter {
     }
   }
 
-  /** @internal a plain object as a MAP (`undefined` values left out) */
+  /** A plain object as a MAP (`undefined` values left out); for dehydrators that meet a foreign-realm object. */
   encodeRecord(record: Record<string, unknown>): void {
     const keys = Object.keys(record)
     const count = keys.length

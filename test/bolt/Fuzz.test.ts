@@ -7,11 +7,11 @@
  * FUZZ_FRAMES changes the total (default 1,000,000, split over several tests).
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as ValueCodec from "../../src/bolt/ValueCodec.ts"
 import * as Chunking from "../../src/bolt/Chunking.ts"
 import * as Responses from "../../src/bolt/Responses.ts"
 import { Neo4jProtocolError } from "../../src/Neo4jError.ts"
-import { bolt44Options, bolt61Options } from "../../src/packstream/Options.ts"
-import { PackStreamReader } from "../../src/packstream/Reader.ts"
+import { bolt44Options, bolt61Options } from "../../src/bolt/ValueCodec.ts"
 import { PackStreamWriter } from "../../src/packstream/Writer.ts"
 import { fromHex, toHex } from "./hex.ts"
 
@@ -46,7 +46,7 @@ const valueBodies = (): Array<Uint8Array> => {
   const encode = (tag: number, value: unknown): Uint8Array => {
     w.reset()
     w.writeStructHeader(tag, 1)
-    w.writeValue(value, bolt61Options)
+    w.writeValue(value, ValueCodec.dehydrator(bolt61Options))
     return w.toUint8Array()
   }
   const { FAILURE, RECORD, SUCCESS } = Responses.ResponseTag
@@ -220,7 +220,7 @@ interface Tally {
 
 const runSlice = (slice: number, tally: Tally): void => {
   const rng = prng(SEED + slice)
-  const readers = [new PackStreamReader(bolt61Options), new PackStreamReader(bolt44Options)]
+  const readers = [ValueCodec.reader(bolt61Options), ValueCodec.reader(bolt44Options)]
   for (let i = 0; i < FRAMES_PER_SLICE; i++) {
     const pieces = nextFrame(rng)
     const reader = readers[i & 1]!
@@ -276,7 +276,7 @@ describe("fuzz: de-chunker + response decoder", () => {
 
 describe("fuzz: hostile sizes do not allocate", () => {
   it("2^31 / 2^32-1 claims in every 32-bit size marker fail fast, without gigabytes", () => {
-    const reader = new PackStreamReader(bolt61Options)
+    const reader = ValueCodec.reader(bolt61Options)
     const before = process.memoryUsage()
     const started = performance.now()
     for (const marker of SIZE_32_MARKERS) {

@@ -7,6 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { readdirSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import * as ValueCodec from "../../src/bolt/ValueCodec.ts"
 import * as Capabilities from "../../src/bolt/Capabilities.ts"
 import * as Chunking from "../../src/bolt/Chunking.ts"
 import * as Handshake from "../../src/bolt/Handshake.ts"
@@ -22,7 +23,6 @@ import * as Uuids from "../../src/Neo4jUuid.ts"
 import * as Vectors from "../../src/Neo4jVector.ts"
 import * as Temporal from "../../src/Neo4jTemporal.ts"
 import { prettyPrint } from "../../src/packstream/PrettyPrint.ts"
-import { PackStreamReader } from "../../src/packstream/Reader.ts"
 import type { GoldenFile } from "../../scripts/capture-golden.ts"
 import { fromHex } from "./hex.ts"
 
@@ -165,12 +165,12 @@ describe("golden frames from real servers", () => {
     let caps = Capabilities.forVersion(version)
     const hello = golden.frames.find((f) => f.name === "hello#0")
     if (hello !== undefined && caps.utcPatchAvailable) {
-      const r = Responses.decode(new PackStreamReader(Capabilities.codecOptions(caps)), fromHex(hello.response))
+      const r = Responses.decode(ValueCodec.reader(Capabilities.codecOptions(caps)), fromHex(hello.response))
       if (!(r instanceof Neo4jProtocolError) && r._tag === "Success" && notError(Metadata.hello(r.metadata)).utcPatch) {
         caps = Capabilities.withUtcPatch(caps)
       }
     }
-    const reader = new PackStreamReader(Capabilities.codecOptions(caps))
+    const reader = ValueCodec.reader(Capabilities.codecOptions(caps))
 
     describe(`${file} (${golden.serverVersion}, Bolt ${golden.boltVersion})`, () => {
       it("handshake reply negotiates the recorded version", () => {

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as ValueCodec from "../../src/bolt/ValueCodec.ts"
 import * as Metadata from "../../src/bolt/Metadata.ts"
 import * as Responses from "../../src/bolt/Responses.ts"
 import type { Response } from "../../src/bolt/Responses.ts"
@@ -9,12 +10,12 @@ import {
   Neo4jProtocolError,
   Neo4jTransientError
 } from "../../src/Neo4jError.ts"
-import { bolt5Options } from "../../src/packstream/Options.ts"
-import { PackStreamReader } from "../../src/packstream/Reader.ts"
+import { bolt5Options } from "../../src/bolt/ValueCodec.ts"
+import type { PackStreamReader } from "../../src/packstream/Reader.ts"
 import { PackStreamWriter } from "../../src/packstream/Writer.ts"
 import { fromHex } from "./hex.ts"
 
-const reader = new PackStreamReader(bolt5Options)
+const reader = ValueCodec.reader(bolt5Options)
 
 const decode = (hex: string): Response | Neo4jProtocolError => Responses.decode(reader, fromHex(hex))
 
@@ -28,7 +29,7 @@ const ok = (hex: string): Response => {
 const struct = (tag: number, value: unknown): Uint8Array => {
   const w = new PackStreamWriter()
   w.writeStructHeader(tag, 1)
-  w.writeValue(value, bolt5Options)
+  w.writeValue(value, ValueCodec.dehydrator(bolt5Options))
   return w.toUint8Array()
 }
 

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as ValueCodec from "../../src/bolt/ValueCodec.ts"
 import * as Neo4jValue from "../../src/Neo4jValue.ts"
-import { PackStreamReader, PackStreamWriter } from "../../src/packstream/index.ts"
+import { PackStreamWriter } from "../../src/packstream/index.ts"
 import { ascii, bolt5Options, bytes, decode, encode, hex } from "./helpers.ts"
 
 const bigintOptions = { ...bolt5Options, integers: "bigint" } as const
@@ -151,7 +152,7 @@ describe("strings: header by UTF-8 byte length", () => {
 
   it("a short string after a long one in the same buffer", () => {
     const writer = new PackStreamWriter(4)
-    writer.writeValue(["é".repeat(40), "a", "ü", ascii(63), ascii(64)], bolt5Options)
+    writer.writeValue(["é".repeat(40), "a", "ü", ascii(63), ascii(64)], ValueCodec.dehydrator(bolt5Options))
     assert.deepStrictEqual(decode(writer.view()), ["é".repeat(40), "a", "ü", ascii(63), ascii(64)])
   })
 })
@@ -227,7 +228,7 @@ describe("structure headers", () => {
       const writer = new PackStreamWriter()
       writer.writeStructHeader(0x4e, size)
       assert.strictEqual(hex(writer.view()), expected)
-      const reader = new PackStreamReader(bolt5Options)
+      const reader = ValueCodec.reader(bolt5Options)
       reader.reset(writer.view())
       assert.strictEqual(reader.readStructSize(), size)
       assert.strictEqual(reader.readUint8(), 0x4e)
@@ -269,7 +270,7 @@ describe("writer primitives", () => {
   it("grows from a tiny initial capacity", () => {
     const writer = new PackStreamWriter(1)
     const value = { list: Array.from({ length: 5_000 }, (_, i) => `item ${i}`) }
-    writer.writeValue(value, bolt5Options)
+    writer.writeValue(value, ValueCodec.dehydrator(bolt5Options))
     assert.deepStrictEqual(decode(writer.view()), value)
   })
 
@@ -284,7 +285,7 @@ describe("writer primitives", () => {
 describe("reader ranges", () => {
   it("reads [offset, end) of a larger buffer and reports offsets relative to it", () => {
     const data = bytes("FF FF 01 02 FF")
-    const reader = new PackStreamReader(bolt5Options)
+    const reader = ValueCodec.reader(bolt5Options)
     reader.reset(data, 2, 4)
     assert.strictEqual(reader.readValue(), 1)
     assert.strictEqual(reader.offset, 3)
@@ -295,7 +296,7 @@ describe("reader ranges", () => {
   it("works on a view with a byteOffset (like a pooled Node Buffer)", () => {
     const backing = bytes("00 00 00 A1 81 61 2A")
     const view = backing.subarray(3)
-    const reader = new PackStreamReader(bolt5Options)
+    const reader = ValueCodec.reader(bolt5Options)
     reader.reset(view)
     assert.deepStrictEqual(reader.readValue(), { a: 42 })
     assert.strictEqual(reader.offset, 4)

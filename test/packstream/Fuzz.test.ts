@@ -4,12 +4,14 @@
  * nothing else may escape, nothing may hang.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as ValueCodec from "../../src/bolt/ValueCodec.ts"
 import { Node, Path, PathSegment, Relationship } from "../../src/Neo4jGraph.ts"
 import { Point } from "../../src/Neo4jSpatial.ts"
 import * as Neo4jTemporal from "../../src/Neo4jTemporal.ts"
 import { Uuid } from "../../src/Neo4jUuid.ts"
 import { Vector } from "../../src/Neo4jVector.ts"
-import { isPackStreamDecodeError, PackStreamReader, prettyPrint, type ValueCodecOptions } from "../../src/packstream/index.ts"
+import type { ValueCodecOptions } from "../../src/bolt/ValueCodec.ts"
+import { isPackStreamDecodeError, prettyPrint } from "../../src/packstream/index.ts"
 import { bolt44Options, bolt5Options, bolt61Options, encode } from "./helpers.ts"
 
 const FRAMES = Number(process.env["FUZZ_FRAMES"] ?? 1_000_000)
@@ -50,7 +52,7 @@ const seeds: ReadonlyArray<Uint8Array> = [
 describe("fuzz", () => {
   it(`${FRAMES} random and mutated frames end in a value or a PackStreamDecodeError (seed ${SEED})`, () => {
     const next = rng(SEED)
-    const readers = [bolt61Options, bolt5Options, bolt44Options].map((o) => new PackStreamReader(o))
+    const readers = [bolt61Options, bolt5Options, bolt44Options].map((o) => ValueCodec.reader(o))
     const frame = new Uint8Array(256)
     let values = 0
     let errors = 0

@@ -1,10 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as ValueCodec from "../../src/bolt/ValueCodec.ts"
 import { Node, Path, PathSegment, Relationship } from "../../src/Neo4jGraph.ts"
 import { Point } from "../../src/Neo4jSpatial.ts"
 import * as Neo4jTemporal from "../../src/Neo4jTemporal.ts"
 import { Uuid } from "../../src/Neo4jUuid.ts"
 import { Vector } from "../../src/Neo4jVector.ts"
-import { isPackStreamDecodeError, PackStreamReader, prettyPrint, type ValueCodecOptions } from "../../src/packstream/index.ts"
+import type { ValueCodecOptions } from "../../src/bolt/ValueCodec.ts"
+import { isPackStreamDecodeError, prettyPrint } from "../../src/packstream/index.ts"
 import { bolt44Options, bolt5Options, bolt61Options, bytes, decode, encode, thrown } from "./helpers.ts"
 
 const all: ValueCodecOptions = { ...bolt61Options, encodeGraphTypes: true }
@@ -50,12 +52,12 @@ describe("bad markers", () => {
   it("0xE0 (UUID) before Bolt 6.1", () => expectDecodeError(new Uint8Array(17).fill(0xe0, 0, 1), bolt5Options))
   it("a map key that is not a string", () => expectDecodeError(bytes("A1 01 01")))
   it("a reset range outside the buffer", () => {
-    const reader = new PackStreamReader(bolt5Options)
+    const reader = ValueCodec.reader(bolt5Options)
     assert.isTrue(isPackStreamDecodeError(thrown(() => reader.reset(bytes("01"), 0, 2))))
     assert.isTrue(isPackStreamDecodeError(thrown(() => reader.reset(bytes("01"), 1, 0))))
   })
   it("readStructSize on something else, readUint8 at the end", () => {
-    const reader = new PackStreamReader(bolt5Options)
+    const reader = ValueCodec.reader(bolt5Options)
     reader.reset(bytes("91 01"))
     assert.isTrue(isPackStreamDecodeError(thrown(() => reader.readStructSize())))
     reader.reset(bytes(""))

@@ -1,12 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { runInNewContext } from "node:vm"
+import * as ValueCodec from "../../src/bolt/ValueCodec.ts"
 import * as Neo4jValue from "../../src/Neo4jValue.ts"
 import {
   isPackStreamEncodeError,
   type PackStreamEncodeError,
   PackStreamWriter,
-  toProtocolError,
-  toUsageError,
   PackStreamDecodeError
 } from "../../src/packstream/index.ts"
 import { bolt5Options, bytes, decode, encode, hex, thrown } from "./helpers.ts"
@@ -152,20 +151,20 @@ describe("values without a Cypher type name their path", () => {
     writer.writeStructHeader(0x10, 3)
     writer.writeString("RETURN $x")
     const before = hex(writer.view())
-    assert.throws(() => writer.writeValue({ x: 1, y: [1, 2, () => 3] }, bolt5Options))
+    assert.throws(() => writer.writeValue({ x: 1, y: [1, 2, () => 3] }, ValueCodec.dehydrator(bolt5Options)))
     assert.strictEqual(hex(writer.view()), before)
-    writer.writeValue({ x: 1 }, bolt5Options)
+    writer.writeValue({ x: 1 }, ValueCodec.dehydrator(bolt5Options))
     assert.strictEqual(hex(writer.view()), `${before} A1 81 78 01`)
   })
 })
 
 describe("mapping to the public errors", () => {
   it("toUsageError keeps the path; toProtocolError keeps the offset", () => {
-    const usage = toUsageError(encodeError({ rows: [{ born: Symbol("x") }] }))
+    const usage = ValueCodec.toUsageError(encodeError({ rows: [{ born: Symbol("x") }] }))
     assert.strictEqual(usage._tag, "Neo4jUsageError")
     assert.strictEqual(usage.path, "$rows[0].born")
     assert.include(usage.message, "$rows[0].born")
-    const protocol = toProtocolError(new PackStreamDecodeError("bad", 7))
+    const protocol = ValueCodec.toProtocolError(new PackStreamDecodeError("bad", 7))
     assert.strictEqual(protocol._tag, "Neo4jProtocolError")
     assert.strictEqual(protocol.offset, 7)
   })

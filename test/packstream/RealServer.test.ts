@@ -5,8 +5,10 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
+import * as ValueCodec from "../../src/bolt/ValueCodec.ts"
 import { Node, Path, Relationship } from "../../src/Neo4jGraph.ts"
-import { PackStreamReader, prettyPrint, type ValueCodecOptions } from "../../src/packstream/index.ts"
+import type { ValueCodecOptions } from "../../src/bolt/ValueCodec.ts"
+import { prettyPrint } from "../../src/packstream/index.ts"
 import { bolt44Options, bolt5Options, bolt61Options, bytes } from "./helpers.ts"
 
 const GOLDEN = new URL("../bolt/golden/", import.meta.url)
@@ -25,7 +27,7 @@ interface Capture {
 
 /** Decodes a response message: its tag and fields. */
 const message = (options: ValueCodecOptions, hex: string): { tag: number; fields: Array<unknown> } => {
-  const reader = new PackStreamReader(options)
+  const reader = ValueCodec.reader(options)
   reader.reset(bytes(hex))
   const size = reader.readStructSize()
   const tag = reader.readUint8()

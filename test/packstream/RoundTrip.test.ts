@@ -5,7 +5,8 @@ import { Point } from "../../src/Neo4jSpatial.ts"
 import * as Neo4jTemporal from "../../src/Neo4jTemporal.ts"
 import { Uuid } from "../../src/Neo4jUuid.ts"
 import { Vector } from "../../src/Neo4jVector.ts"
-import { prettyPrint, type ValueCodecOptions } from "../../src/packstream/index.ts"
+import type { ValueCodecOptions } from "../../src/bolt/ValueCodec.ts"
+import { prettyPrint } from "../../src/packstream/index.ts"
 import { bolt44Options, bolt5Options, bolt61Options, decode, encode } from "./helpers.ts"
 
 const INT64_MIN = -(2n ** 63n)

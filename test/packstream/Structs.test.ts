@@ -6,7 +6,8 @@ import * as Neo4jTemporal from "../../src/Neo4jTemporal.ts"
 import { Uuid } from "../../src/Neo4jUuid.ts"
 import { UnsupportedType } from "../../src/Neo4jValue.ts"
 import { Vector } from "../../src/Neo4jVector.ts"
-import { isPackStreamDecodeError, type ValueCodecOptions } from "../../src/packstream/index.ts"
+import type { ValueCodecOptions } from "../../src/bolt/ValueCodec.ts"
+import { isPackStreamDecodeError } from "../../src/packstream/index.ts"
 import { bolt44Options, bolt5Options, bolt61Options, bytes, decode, encode, hex, thrown } from "./helpers.ts"
 
 const graph5: ValueCodecOptions = { ...bolt61Options, encodeGraphTypes: true }

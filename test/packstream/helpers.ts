@@ -1,12 +1,6 @@
-import {
-  bolt44Options,
-  bolt5Options,
-  bolt61Options,
-  PackStreamReader,
-  PackStreamWriter,
-  prettyPrint,
-  type ValueCodecOptions
-} from "../../src/packstream/index.ts"
+import * as ValueCodec from "../../src/bolt/ValueCodec.ts"
+import { bolt44Options, bolt5Options, bolt61Options, type ValueCodecOptions } from "../../src/bolt/ValueCodec.ts"
+import { PackStreamWriter, prettyPrint } from "../../src/packstream/index.ts"
 
 export { bolt44Options, bolt5Options, bolt61Options }
 
@@ -24,13 +18,13 @@ export const hex = (data: Uint8Array): string =>
 
 export const encode = (value: unknown, options: ValueCodecOptions = bolt5Options): Uint8Array => {
   const writer = new PackStreamWriter(16)
-  writer.writeValue(value, options)
+  writer.writeValue(value, ValueCodec.dehydrator(options))
   return writer.toUint8Array()
 }
 
 /** Decodes exactly one value and checks that it used every byte. */
 export const decode = (data: Uint8Array, options: ValueCodecOptions = bolt5Options): unknown => {
-  const reader = new PackStreamReader(options)
+  const reader = ValueCodec.reader(options)
   reader.reset(data)
   const value = reader.readValue()
   if (reader.remaining() !== 0) throw new Error(`${reader.remaining()} bytes left after the value\n${prettyPrint(data)}`)

@@ -4,6 +4,7 @@
  * decoded by `src/bolt/Responses.ts`. Promise-based, real sockets.
  */
 import * as Net from "node:net"
+import * as ValueCodec from "../../src/bolt/ValueCodec.ts"
 import * as Capabilities from "../../src/bolt/Capabilities.ts"
 import { Dechunker } from "../../src/bolt/Chunking.ts"
 import * as Handshake from "../../src/bolt/Handshake.ts"
@@ -13,7 +14,6 @@ import * as Responses from "../../src/bolt/Responses.ts"
 import * as Version from "../../src/bolt/Version.ts"
 import type { BoltVersion } from "../../src/bolt/Version.ts"
 import { type Neo4jConnectionError, Neo4jProtocolError } from "../../src/Neo4jError.ts"
-import { PackStreamReader } from "../../src/packstream/Reader.ts"
 import { concatBytes } from "../bolt/hex.ts"
 
 /**
@@ -111,7 +111,7 @@ export class RawClient {
 
   /** The next response, or `Closed`. */
   async receive(): Promise<Received> {
-    const reader = new PackStreamReader(Capabilities.codecOptions(Capabilities.forVersion(this.version)))
+    const reader = ValueCodec.reader(Capabilities.codecOptions(Capabilities.forVersion(this.version)))
     for (;;) {
       const body = this.#dechunker.next()
       if (body instanceof Neo4jProtocolError) return body

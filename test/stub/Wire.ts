@@ -5,6 +5,7 @@
  *
  * Spec: https://neo4j.com/docs/bolt/current/bolt/handshake/ and .../bolt/message/
  */
+import * as ValueCodec from "../../src/bolt/ValueCodec.ts"
 import * as Capabilities from "../../src/bolt/Capabilities.ts"
 import * as Handshake from "../../src/bolt/Handshake.ts"
 import { MessageWriter } from "../../src/bolt/MessageWriter.ts"
@@ -12,7 +13,7 @@ import { RequestTag } from "../../src/bolt/Requests.ts"
 import { ResponseFields, ResponseTag } from "../../src/bolt/Responses.ts"
 import * as Version from "../../src/bolt/Version.ts"
 import type { BoltVersion } from "../../src/bolt/Version.ts"
-import type { ValueCodecOptions } from "../../src/packstream/Options.ts"
+import type { ValueCodecOptions } from "../../src/bolt/ValueCodec.ts"
 import { PackStreamReader } from "../../src/packstream/Reader.ts"
 import { concatBytes } from "../bolt/hex.ts"
 
@@ -153,18 +154,18 @@ export const encodeServerMessages = (
     switch (message._tag) {
       case "SUCCESS":
         w.begin(ResponseTag.SUCCESS, ResponseFields.SUCCESS)
-        w.packer.writeValue(message.metadata, codec)
+        w.packer.writeValue(message.metadata, ValueCodec.dehydrator(codec))
         break
       case "RECORD":
         w.begin(ResponseTag.RECORD, ResponseFields.RECORD)
-        w.packer.writeValue(message.values, codec)
+        w.packer.writeValue(message.values, ValueCodec.dehydrator(codec))
         break
       case "IGNORED":
         w.begin(ResponseTag.IGNORED, ResponseFields.IGNORED)
         break
       case "FAILURE":
         w.begin(ResponseTag.FAILURE, ResponseFields.FAILURE)
-        w.packer.writeValue(failureMetadata(message.failure, version), codec)
+        w.packer.writeValue(failureMetadata(message.failure, version), ValueCodec.dehydrator(codec))
         break
     }
     w.end()
@@ -255,4 +256,4 @@ export const decodeManifestAnswer = (
  * A reader for client messages on a connection of `version`.
  */
 export const readerFor = (version: BoltVersion, utcPatch = false): PackStreamReader =>
-  new PackStreamReader(codecFor(version, utcPatch))
+  ValueCodec.reader(codecFor(version, utcPatch))

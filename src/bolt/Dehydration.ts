@@ -1,6 +1,8 @@
 /**
- * Dehydration: the value types (and JS `Date`) written as their structs, as the negotiated options
- * allow. Everything else that reaches here has no Cypher type and fails with its path.
+ * Dehydration: the value types (and JS `Date`, and the `Neo4jValue.float` wrapper) written as their
+ * structures or PackStream values, as the negotiated options allow. The PackStream writer hands
+ * over every object that is not a plain object, array, `Map` or `Uint8Array`; anything else that
+ * reaches here has no Cypher type and fails with its path.
  *
  * @since 0.1.0
  */
@@ -8,12 +10,13 @@ import { Node, Path, Relationship, UnboundRelationship } from "../Neo4jGraph.ts"
 import { Point } from "../Neo4jSpatial.ts"
 import * as Neo4jTemporal from "../Neo4jTemporal.ts"
 import { Uuid } from "../Neo4jUuid.ts"
-import { UnsupportedType, type Integer } from "../Neo4jValue.ts"
+import { Float, UnsupportedType, type Integer } from "../Neo4jValue.ts"
 import { Vector } from "../Neo4jVector.ts"
-import { EncodeFailure } from "./Errors.ts"
-import { Limit, StructSize, StructTag, VectorTypeMarker } from "./Markers.ts"
-import type { ValueCodecOptions } from "./Options.ts"
-import type { PackStreamWriter } from "./Writer.ts"
+import { EncodeFailure } from "../packstream/Errors.ts"
+import { Limit, StructSize, StructTag, VectorTypeMarker } from "../packstream/Markers.ts"
+import type * as PackStream from "../packstream/Writer.ts"
+import type { PackStreamWriter } from "../packstream/Writer.ts"
+import type { ValueCodecOptions } from "./ValueOptions.ts"
 
 const Time = {
   MILLIS_PER_SECOND: 1_000,
@@ -174,8 +177,8 @@ const describe = (value: object): string => {
  * @since 0.1.0
  * @category encoding
  */
-export const writeObjectValue = (w: PackStreamWriter, value: object): void => {
-  const options = w.options!
+export const writeObjectValue = (w: PackStreamWriter, options: ValueCodecOptions, value: object): void => {
+  if (value instanceof Float) return w.writeFloat(value.value)
   if (value instanceof globalThis.Date) return writeJsDate(w, options, value)
   if (value instanceof Neo4jTemporal.DateTime) return writeDateTime(w, options, value)
   if (value instanceof Neo4jTemporal.Date) {
@@ -245,4 +248,20 @@ export const writeObjectValue = (w: PackStreamWriter, value: object): void => {
   if (value instanceof Set) throw new EncodeFailure("a Set is not a Cypher value (use an array)")
   if (isForeignPlainObject(value)) return w.encodeRecord(value as Record<string, unknown>)
   throw new EncodeFailure(`${describe(value)} is not a Cypher value (use a plain object, a Map with string keys, or a driver value type)`)
+}
+
+/**
+ * The dehydrator of a connection (see `ValueCodec.dehydrator`).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export class Dehydrator implements PackStream.Dehydrator {
+  readonly options: ValueCodecOptions
+  constructor(options: ValueCodecOptions) {
+    this.options = options
+  }
+  dehydrate(writer: PackStreamWriter, value: object): void {
+    writeObjectValue(writer, this.options, value)
+  }
 }

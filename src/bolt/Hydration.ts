@@ -1,16 +1,24 @@
 /**
- * Hydration: value structs read field by field straight into the value types, checking the field
- * count against the negotiated options (element ids in Bolt 5, UTC DateTime, vectors in 6.0).
+ * Hydration (Bolt structure semantics): value structures read field by field straight into the
+ * driver's value types, checking the field count against the negotiated options (element ids in
+ * Bolt 5, UTC DateTime, vectors in 6.0). The PackStream reader calls it for every structure and
+ * UUID; the fields are read in place through the reader's field readers, no array in between.
+ *
+ * A new Cypher type is hydrated here (a `case` in `hydrateStruct`), dehydrated in `Dehydration.ts`,
+ * and its tag and field count are named in `packstream/Markers.ts`.
  *
  * @since 0.1.0
  */
 import { Node, Path, PathSegment, Relationship, UnboundRelationship } from "../Neo4jGraph.ts"
 import { Point } from "../Neo4jSpatial.ts"
 import * as Neo4jTemporal from "../Neo4jTemporal.ts"
+import { Uuid } from "../Neo4jUuid.ts"
 import { UnsupportedType } from "../Neo4jValue.ts"
 import { Vector } from "../Neo4jVector.ts"
-import { StructSize, StructTag, VectorTypeMarker } from "./Markers.ts"
-import type { PackStreamReader } from "./Reader.ts"
+import { StructSize, StructTag, VectorTypeMarker } from "../packstream/Markers.ts"
+import type * as PackStream from "../packstream/Reader.ts"
+import type { PackStreamReader } from "../packstream/Reader.ts"
+import type { ValueCodecOptions } from "./ValueOptions.ts"
 
 const Bounds = {
   NANOS_PER_SECOND: 1_000_000_000,
@@ -38,8 +46,8 @@ const readNanoOfDay = (r: PackStreamReader, what: string): number => {
   return value
 }
 
-const readNode = (r: PackStreamReader, size: number, at: number): Node => {
-  const elementIds = r.options.elementIds
+const readNode = (r: PackStreamReader, o: ValueCodecOptions, size: number, at: number): Node => {
+  const elementIds = o.elementIds
   expectSize(r, "Node", size, elementIds ? StructSize.NODE_V5 : StructSize.NODE_V4, at)
   const identity = r.readIntegerValue("Node id")
   const labels = r.readKeyList("Node labels")
@@ -48,8 +56,8 @@ const readNode = (r: PackStreamReader, size: number, at: number): Node => {
   return new Node(identity, labels, properties, elementId)
 }
 
-const readRelationship = (r: PackStreamReader, size: number, at: number): Relationship => {
-  const elementIds = r.options.elementIds
+const readRelationship = (r: PackStreamReader, o: ValueCodecOptions, size: number, at: number): Relationship => {
+  const elementIds = o.elementIds
   expectSize(r, "Relationship", size, elementIds ? StructSize.RELATIONSHIP_V5 : StructSize.RELATIONSHIP_V4, at)
   const identity = r.readIntegerValue("Relationship id")
   const start = r.readIntegerValue("Relationship start id")
@@ -65,8 +73,8 @@ const readRelationship = (r: PackStreamReader, size: number, at: number): Relati
   return new Relationship(identity, start, end, type, properties, elementId, startElementId, endElementId)
 }
 
-const readUnbound = (r: PackStreamReader, size: number, at: number): UnboundRelationship => {
-  const elementIds = r.options.elementIds
+const readUnbound = (r: PackStreamReader, o: ValueCodecOptions, size: number, at: number): UnboundRelationship => {
+  const elementIds = o.elementIds
   expectSize(
     r,
     "UnboundRelationship",
@@ -123,9 +131,15 @@ const readPoint = (r: PackStreamReader, size: number, at: number, is3d: boolean)
 const readZone = (r: PackStreamReader, zoned: boolean): number | string =>
   zoned ? r.readString("DateTime zone id") : r.readSafeInteger("DateTime offset")
 
-const readDateTime = (r: PackStreamReader, tag: number, size: number, at: number): Neo4jTemporal.DateTime => {
+const readDateTime = (
+  r: PackStreamReader,
+  o: ValueCodecOptions,
+  tag: number,
+  size: number,
+  at: number
+): Neo4jTemporal.DateTime => {
   const utc = tag === StructTag.DATE_TIME || tag === StructTag.DATE_TIME_ZONE_ID
-  if (utc !== r.options.utcDateTime) {
+  if (utc !== o.utcDateTime) {
     throw r.fail(
       `DateTime structure ${hex(tag)} is not used by this protocol version (${utc ? "legacy" : "UTC"} DateTime expected)`,
       at
@@ -219,19 +233,19 @@ const readUnsupported = (r: PackStreamReader, size: number, at: number): Unsuppo
 }
 
 /**
- * Reads the fields of a struct whose marker and tag were consumed, into its value type.
+ * Reads the fields of a structure whose marker and tag were consumed, into its value type.
  *
  * @since 0.1.0
  * @category decoding
  */
-export const hydrateStruct = (r: PackStreamReader, tag: number, size: number, at: number): unknown => {
+export const hydrateStruct = (r: PackStreamReader, o: ValueCodecOptions, tag: number, size: number, at: number): unknown => {
   switch (tag) {
     case StructTag.NODE:
-      return readNode(r, size, at)
+      return readNode(r, o, size, at)
     case StructTag.RELATIONSHIP:
-      return readRelationship(r, size, at)
+      return readRelationship(r, o, size, at)
     case StructTag.UNBOUND_RELATIONSHIP:
-      return readUnbound(r, size, at)
+      return readUnbound(r, o, size, at)
     case StructTag.PATH:
       return readPath(r, size, at)
     case StructTag.POINT_2D:
@@ -258,7 +272,7 @@ export const hydrateStruct = (r: PackStreamReader, tag: number, size: number, at
     case StructTag.DATE_TIME_ZONE_ID:
     case StructTag.LEGACY_DATE_TIME:
     case StructTag.LEGACY_DATE_TIME_ZONE_ID:
-      return readDateTime(r, tag, size, at)
+      return readDateTime(r, o, tag, size, at)
     case StructTag.DURATION: {
       expectSize(r, "Duration", size, StructSize.DURATION, at)
       const months = r.readSafeInteger("Duration months")
@@ -267,12 +281,32 @@ export const hydrateStruct = (r: PackStreamReader, tag: number, size: number, at
       return new Neo4jTemporal.Duration(months, days, seconds, r.readSafeInteger("Duration nanoseconds"))
     }
     case StructTag.VECTOR:
-      if (!r.options.vectors) throw r.fail("Vector structure before Bolt 6.0", at)
+      if (!o.vectors) throw r.fail("Vector structure before Bolt 6.0", at)
       return readVector(r, size, at)
     case StructTag.UNSUPPORTED_TYPE:
-      if (!r.options.vectors) throw r.fail("UnsupportedType structure before Bolt 6.0", at)
+      if (!o.vectors) throw r.fail("UnsupportedType structure before Bolt 6.0", at)
       return readUnsupported(r, size, at)
     default:
       throw r.fail(`unknown structure tag ${hex(tag)} (${size} fields)`, at)
+  }
+}
+
+/**
+ * The hydrator of a connection: structures into the value types its options allow, UUIDs into
+ * `Neo4jUuid.Uuid`.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export class Hydrator implements PackStream.Hydrator {
+  readonly options: ValueCodecOptions
+  constructor(options: ValueCodecOptions) {
+    this.options = options
+  }
+  hydrateStruct(reader: PackStreamReader, tag: number, size: number, at: number): unknown {
+    return hydrateStruct(reader, this.options, tag, size, at)
+  }
+  hydrateUuid(bytes: Uint8Array): Uuid {
+    return new Uuid(bytes)
   }
 }
