@@ -6,6 +6,7 @@ import { NodeRuntime } from "@effect/platform-node"
 import { Console, Duration, Effect, Stream } from "effect"
 import { Neo4j, Neo4jLive, Neo4jResult } from "effect-neo4j"
 
+// #region readme
 // A transaction function: re-run as a whole if the server reports a transient failure.
 const addFriend = (a: string, b: string) =>
   Neo4j.executeWrite((tx) =>
@@ -32,6 +33,7 @@ const explicit = Effect.scoped(
     return yield* Neo4jResult.single(session.stream("MATCH (a:Audit) RETURN count(a) AS n"))
   })
 )
+// #endregion readme
 
 const program = Effect.gen(function*() {
   yield* addFriend("Ada", "Grace")

@@ -115,10 +115,12 @@ export class Neo4jRecord<T extends Record<string, unknown> = Record<string, unkn
     return this.#shape.keys.map((key, i) => [key, this.values[i]])
   }
 
+  /** The record as an object keyed by column (what `JSON.stringify` writes). */
   toJSON(): T {
     return this.toObject()
   }
 
+  /** `Neo4jRecord(name: Ada, born: 1815)`, for logs. */
   toString(): string {
     return `Neo4jRecord(${this.#shape.keys.map((k, i) => `${k}: ${String(this.values[i])}`).join(", ")})`
   }

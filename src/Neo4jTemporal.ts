@@ -387,9 +387,11 @@ export abstract class TemporalValue {
   abstract get _tag(): string
   /** ISO-8601, as Cypher prints it. */
   abstract toString(): string
+  /** The ISO-8601 text, so `JSON.stringify` writes what Cypher prints. */
   toJSON(): string {
     return this.toString()
   }
+  /** What Node's `util.inspect` (and `console.log`) shows: `Date(2024-03-31)`. */
   [customInspect](): string {
     return `${this._tag}(${this.toString()})`
   }
@@ -498,6 +500,7 @@ export class LocalTime extends TimeOfDayFields implements Equal.Equal {
     super()
     this.nanosecondOfDay = nanosecondOfDay
   }
+  /** From hour, minute, second and nanosecond. */
   static of(fields: TimeFields): LocalTime {
     return new LocalTime(nanoOfDayOfFields(fields))
   }
@@ -529,12 +532,14 @@ export class Time extends TimeOfDayFields implements Equal.Equal {
     this.nanosecondOfDay = nanosecondOfDay
     this.offsetSeconds = offsetSeconds
   }
+  /** From hour, minute, second, nanosecond and an offset from UTC in seconds. */
   static of(fields: TimeFields & { readonly offsetSeconds: number }): Time {
     return new Time(nanoOfDayOfFields(fields), checkOffset(fields.offsetSeconds))
   }
   get _tag(): "Time" {
     return "Time"
   }
+  /** The same time of day without its offset. */
   toLocalTime(): LocalTime {
     return new LocalTime(this.nanosecondOfDay)
   }
@@ -564,6 +569,7 @@ export class LocalDateTime extends DateTimeFields implements Equal.Equal {
     this.epochDay = epochDay
     this.nanosecondOfDay = nanosecondOfDay
   }
+  /** From year, month, day, hour, minute, second and nanosecond. */
   static of(fields: DateFields & TimeFields): LocalDateTime {
     return new LocalDateTime(epochDayOfFields(fields), nanoOfDayOfFields(fields))
   }
@@ -587,9 +593,11 @@ export class LocalDateTime extends DateTimeFields implements Equal.Equal {
   get epochSecond(): Integer {
     return joinEpochSecond(this.epochDay, Math.floor(this.nanosecondOfDay / Units.NANOS_PER_SECOND))
   }
+  /** The date part. */
   toDate(): Date {
     return new Date(this.epochDay)
   }
+  /** The time-of-day part. */
   toLocalTime(): LocalTime {
     return new LocalTime(this.nanosecondOfDay)
   }
@@ -700,15 +708,19 @@ export class DateTime extends DateTimeFields implements Equal.Equal {
       Math.floor(this.nanosecondOfDay / Units.NANOS_PER_SECOND) - this.offsetSeconds
     )
   }
+  /** The local (wall-clock) date. */
   toDate(): Date {
     return new Date(this.epochDay)
   }
+  /** The local (wall-clock) date and time, without the zone. */
   toLocalDateTime(): LocalDateTime {
     return new LocalDateTime(this.epochDay, this.nanosecondOfDay)
   }
+  /** The local (wall-clock) time of day. */
   toLocalTime(): LocalTime {
     return new LocalTime(this.nanosecondOfDay)
   }
+  /** The local time of day with the offset in force (the zone id is dropped). */
   toTime(): Time {
     return new Time(this.nanosecondOfDay, this.offsetSeconds)
   }

@@ -60,6 +60,7 @@ export class Uuid implements Equal.Equal {
     }
     return out
   }
+  /** The canonical text, so `JSON.stringify` writes the UUID as a string. */
   toJSON(): string {
     return this.toString()
   }
