@@ -468,16 +468,20 @@ const handshake = (
   transport: Transport.Transport,
   address: ServerAddress,
   proposals: ReadonlyArray<Handshake.VersionRange>,
-  tls: boolean
+  tls: boolean,
+  connectTimeout: Duration.Duration
 ): Effect.Effect<{ readonly version: Version.BoltVersion; readonly rest: Uint8Array }, Neo4jConnectionError | Neo4jProtocolError> =>
   Effect.gen(function*() {
     yield* transport.write(Handshake.encodePreamble(proposals))
     const reader = new Handshake.HandshakeReader(proposals)
     let answered = false
     // Measured against Neo4j 5.26 with `server.bolt.tls_level=REQUIRED`: a plain preamble is
-    // answered by closing the socket (~0.1 s), without a byte. Retrying cannot help.
+    // answered by closing the socket (~0.1 s), without a byte. So does a proxy or load balancer in
+    // front of a server that is down, where retrying helps: a TLS handshake tells them apart.
     const unanswered = (error: Neo4jConnectionError) =>
-      !tls && !answered && error.reason === "Closed" ? Effect.fail(tlsRequiredError(address, error)) : Effect.fail(error)
+      !tls && !answered && error.reason === "Closed"
+        ? Effect.flatMap(speaksTls(address, connectTimeout), (yes) => Effect.fail(yes ? tlsRequiredError(address, error) : error))
+        : Effect.fail(error)
     while (true) {
       const pieces = yield* Effect.catch(transport.pull, unanswered)
       answered = true
@@ -501,6 +505,13 @@ const handshake = (
       }
     }
   })
+
+/** Whether the server completes a TLS handshake (any certificate), within `timeout`. */
+const speaksTls = (address: ServerAddress, timeout: Duration.Duration): Effect.Effect<boolean> =>
+  Effect.scoped(Transport.open({ address, tls: { trust: "trust-all" }, connectTimeout: timeout })).pipe(
+    Effect.as(true),
+    Effect.orElseSucceed(() => false)
+  )
 
 const tlsRequiredError = (address: ServerAddress, cause: Neo4jConnectionError) => {
   const where = formatAddress(address)
@@ -553,7 +564,7 @@ const negotiate = (
 ): Effect.Effect<BoltConnection, Neo4jError, Scope.Scope> =>
   Effect.gen(function*() {
     const proposals = options.proposals ?? Handshake.DEFAULT_PROPOSALS
-    const { version, rest } = yield* handshake(transport, options.address, proposals, options.tls !== undefined)
+    const { version, rest } = yield* handshake(transport, options.address, proposals, options.tls !== undefined, options.connectTimeout)
     step.phase = "authentication (HELLO/LOGON)"
     const connection = new BoltConnection({
       transport,

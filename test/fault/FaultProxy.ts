@@ -18,10 +18,14 @@ export type Mode =
   /** Replace the server's bytes with `mutate(bytes)`. */
   | { readonly _tag: "Corrupt"; readonly mutate: (bytes: Buffer) => Buffer }
 
+/**
+ * A one-shot trigger, counted on each connection from the moment it is armed: the first connection
+ * to reach it gets the fault, then the proxy forwards again (so a retry on a new connection works).
+ */
 export interface Trigger {
-  /** Apply the fault once this many bytes went from server to client on a connection. */
+  /** Apply the fault once this many bytes went from server to client. */
   readonly afterServerBytes?: number
-  /** Apply the fault when the client sends its n-th chunk on a connection (1-based). */
+  /** Apply the fault when the client sends its n-th chunk (1-based; that chunk is not forwarded). */
   readonly afterClientWrites?: number
 }
 
@@ -59,6 +63,12 @@ export const start = (target: { readonly host: string; readonly port: number }):
   let silent = false
   let accepted = 0
 
+  const fire = (pair: Pair) => {
+    const next = mode
+    trigger = {}
+    mode = FORWARD
+    apply(pair, next)
+  }
   const apply = (pair: Pair, next: Mode) => {
     pair.mode = next
     if (next._tag === "Cut") {
@@ -109,7 +119,7 @@ export const start = (target: { readonly host: string; readonly port: number }):
     upstream.on("error", end).on("close", end)
     client.on("data", (bytes: Buffer) => {
       pair.clientWrites++
-      if (armed() && pair.mode._tag === "Forward" && triggered(pair)) apply(pair, mode)
+      if (armed() && pair.mode._tag === "Forward" && triggered(pair)) fire(pair)
       send(pair, upstream, bytes)
     })
     upstream.on("data", (bytes: Buffer) => {
@@ -119,7 +129,7 @@ export const start = (target: { readonly host: string; readonly port: number }):
           // Forward exactly up to the chosen byte, then the fault.
           if (left > 0) client.write(bytes.subarray(0, left))
           pair.serverBytes += bytes.length
-          return apply(pair, mode)
+          return fire(pair)
         }
       }
       pair.serverBytes += bytes.length
@@ -138,6 +148,10 @@ export const start = (target: { readonly host: string; readonly port: number }):
         set: (next, options = {}) => {
           mode = next
           trigger = { ...options }
+          for (const pair of pairs) {
+            pair.serverBytes = 0
+            pair.clientWrites = 0
+          }
           if (options.now === true) for (const pair of pairs) apply(pair, next)
         },
         refuse: (value) => void (refusing = value),

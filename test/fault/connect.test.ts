@@ -36,6 +36,39 @@ const silentServer = (sockets: Set<Net.Socket>) =>
 /** Closes the connection as soon as the client sends anything (as measured from Neo4j, see above). */
 const closesOnFirstBytes = listen((socket) => socket.once("data", () => socket.end()))
 
+/**
+ * A TLS-only server: completes TLS handshakes (self-signed certificate), and closes a plain
+ * connection at its first bytes, as Neo4j with `tls_level=REQUIRED` does.
+ */
+const tlsOnlyServer = Effect.gen(function*() {
+  const Tls = yield* Effect.promise(() => import("node:tls"))
+  const { cert, key } = yield* Effect.promise(() => selfSigned())
+  const tlsServer = Tls.createServer({ cert, key }, (socket) => socket.on("error", () => {}))
+  return yield* listen((socket) =>
+    socket.once("data", (first: Buffer) => {
+      // 0x16: a TLS handshake record; anything else (the Bolt magic) is closed.
+      if (first[0] !== 0x16) return void socket.end()
+      socket.pause()
+      socket.unshift(first)
+      tlsServer.emit("connection", socket)
+    })
+  )
+})
+
+/** A certificate for localhost, made with openssl (as scripts/neo4j does for the embedded server). */
+const selfSigned = async () => {
+  const { execFileSync } = await import("node:child_process")
+  const { mkdtempSync, readFileSync } = await import("node:fs")
+  const { join } = await import("node:path")
+  const { tmpdir } = await import("node:os")
+  const dir = mkdtempSync(join(tmpdir(), "fault-tls-"))
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+    "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")
+  ], { stdio: "ignore" })
+  return { cert: readFileSync(join(dir, "cert.pem")), key: readFileSync(join(dir, "key.pem")) }
+}
+
 const layer = (uri: string, extra: Partial<Parameters<typeof Neo4j.layer>[0]> = {}) =>
   Neo4j.layer({ uri, username: "neo4j", password: PASSWORD, connectionTimeout: "1 second", ...extra })
 
@@ -102,7 +135,7 @@ describe("connection set-up is bounded by connectionTimeout (defect 1)", () => {
 describe("a scheme that does not match the server's TLS fails fast, not retried (defect 4)", () => {
   it.live("bolt:// to a TLS-only server", () =>
     Effect.gen(function*() {
-      const port = yield* closesOnFirstBytes
+      const port = yield* tlsOnlyServer
       const { exit, ms } = yield* elapsedOf(
         Neo4j.executeQuery("RETURN 1").pipe(Effect.provide(layer(`bolt://127.0.0.1:${port}`)), Effect.timeout("10 seconds"))
       )
@@ -124,5 +157,17 @@ describe("a scheme that does not match the server's TLS fails fast, not retried 
       assert.isFalse(error.isRetryable)
       assert.match(error.message, /bolt:\/\//)
       assert.isBelow(ms, 1_000, `took ${ms} ms`)
+    }))
+
+  it.live("a port that closes every connection at once (a proxy before a server that is down) stays retryable", () =>
+    Effect.gen(function*() {
+      const port = yield* closesOnFirstBytes
+      const exit = yield* Neo4j.executeQuery("RETURN 1", {}, { retry: Schedule.recurs(0) }).pipe(
+        Effect.provide(layer(`bolt://127.0.0.1:${port}`)),
+        Effect.exit
+      )
+      const error = connectionErrorOf(exit)
+      assert.strictEqual(error.reason, "Closed")
+      assert.isTrue(error.isRetryable)
     }))
 })
