@@ -12,6 +12,7 @@ import * as Auth from "./Neo4jAuth.ts"
 import { Neo4jUsageError } from "./Neo4jError.ts"
 import type { NotificationFilter } from "./bolt/Requests.ts"
 import type { TlsSettings } from "./connection/Transport.ts"
+import { withinBudget } from "./internal/retry.ts"
 import { parseUri, type ParsedUri } from "./internal/uri.ts"
 import { POOL_DEFAULTS, type PoolConfig } from "./pool/ConnectionPool.ts"
 import type { Resolver } from "./routing/Rediscovery.ts"
@@ -39,17 +40,15 @@ export const DEFAULTS = {
 export type RetrySchedule = Schedule.Schedule<unknown, unknown>
 
 /**
- * The default retry policy: first delay 1 s, doubling, each delay jittered by +-20 %, no new attempt
- * once 30 s have passed since the first failure.
+ * The default retry policy: first delay 1 s, doubling, each delay jittered by +-20 %, and a budget
+ * of `maxRetryTime` (30 s) from the first failure: the last delay is cut to what is left of it, and
+ * no attempt starts after it. Pass a shorter budget for work that must fail fast.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const defaultRetrySchedule = (maxRetryTime: Duration.Input = DEFAULTS.maxTransactionRetryTime): RetrySchedule =>
-  Schedule.exponential(DEFAULTS.retryInitialDelay, DEFAULTS.retryMultiplier).pipe(
-    Schedule.jittered,
-    Schedule.upTo({ duration: maxRetryTime })
-  )
+  withinBudget(Schedule.jittered(Schedule.exponential(DEFAULTS.retryInitialDelay, DEFAULTS.retryMultiplier)), maxRetryTime)
 
 /**
  * Options of `Neo4j.layer`.

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import * as Option from "effect/Option"
 import { Neo4jUsageError } from "./Neo4jError.ts"
 
 // Up to this many columns, finding a key by scanning is faster than hashing it.
@@ -85,7 +86,8 @@ export class Neo4jRecord<T extends Record<string, unknown> = Record<string, unkn
 
   /**
    * The value of a column by name or index. Throws `Neo4jUsageError` for an unknown column (a typo
-   * in a key is a bug in the program, not a data condition); use {@link has} to test first.
+   * in a key is a bug in the program, not a data condition) whose message lists the keys that exist;
+   * use {@link has} to test first, or {@link getOption} for a column that may be absent.
    */
   get<K extends keyof T & string>(key: K): T[K]
   get(key: string | number): unknown
@@ -98,6 +100,18 @@ export class Neo4jRecord<T extends Record<string, unknown> = Record<string, unkn
       })
     }
     return this.values[index]
+  }
+
+  /**
+   * The value of a column by name or index as an `Option`: `None` for a column the record does not
+   * have (a key that may be absent, such as one from a dynamic `RETURN`), without a throw.
+   */
+  getOption<K extends keyof T & string>(key: K): Option.Option<T[K]>
+  getOption(key: string | number): Option.Option<unknown>
+  getOption(key: string | number): Option.Option<unknown> {
+    const index = typeof key === "number" ? key : this.#shape.indexOf(key)
+    if (index === undefined || index < 0 || index >= this.values.length || !Number.isInteger(index)) return Option.none()
+    return Option.some(this.values[index])
   }
 
   /** The record as a plain object `{ key: value }`. A key `__proto__` stays data. */

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Option } from "effect"
 import { Buffer } from "node:buffer"
 import { Neo4jUsageError } from "../src/Neo4jError.ts"
 import { Neo4jRecord, RecordShape } from "../src/Neo4jRecord.ts"
@@ -46,6 +47,15 @@ describe("Neo4jRecord", () => {
         assert.include((error as Neo4jUsageError).message, "[a, b]")
       }
     }
+  })
+
+  it("getOption: Some for a column, None for an unknown key or index, without a throw", () => {
+    const record = new Neo4jRecord(new RecordShape(["name", "born"]), ["Ada", 1815])
+    assert.deepStrictEqual(record.getOption("born"), Option.some(1815))
+    assert.deepStrictEqual(record.getOption(0), Option.some("Ada"))
+    assert.deepStrictEqual(record.getOption("typo"), Option.none())
+    assert.deepStrictEqual(record.getOption(2), Option.none())
+    assert.deepStrictEqual(record.getOption(-1), Option.none())
   })
 
   it("a repeated key finds its first column", () => {

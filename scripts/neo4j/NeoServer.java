@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.GraphDatabaseService;
@@ -48,12 +49,22 @@ public class NeoServer {
         watchStdin();
 
         try {
-            dbms.set(new DatabaseManagementServiceBuilder(home).loadPropertiesFromFile(conf).build());
-            GraphDatabaseService system = dbms.get().database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME);
-            // Embedded mode has no initial-password setting; Bolt already accepts connections, so the
-            // ready line must wait for this.
-            system.executeTransactionally(
+            // Embedded mode has no initial-password setting, and a client that connects before the
+            // password is set gets Unauthorized (e.g. during a restart test). So the password is set
+            // by a first start with Bolt closed; the second start opens Bolt with it in place.
+            long setupStartedAt = System.nanoTime();
+            DatabaseManagementService setup = new DatabaseManagementServiceBuilder(home)
+                    .loadPropertiesFromFile(conf)
+                    .setConfig(BoltConnector.enabled, false)
+                    .build();
+            dbms.set(setup);
+            setup.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
                     "ALTER USER neo4j SET PASSWORD $pw CHANGE NOT REQUIRED", Map.of("pw", password));
+            setup.shutdown();
+            dbms.set(null);
+            System.err.println("NeoServer: password set with Bolt closed in "
+                    + (System.nanoTime() - setupStartedAt) / 1_000_000 + " ms");
+            dbms.set(new DatabaseManagementServiceBuilder(home).loadPropertiesFromFile(conf).build());
             GraphDatabaseService neo4j = dbms.get().database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
             if (!neo4j.isAvailable(DATABASE_AVAILABLE_TIMEOUT_MS)) {
                 throw new IllegalStateException("database '" + neo4j.databaseName() + "' did not become available");

@@ -37,6 +37,8 @@ export const HandshakeBytes = {
   MANIFEST_V1: 0x01,
   /** "HTTP": the first bytes of an HTTP response; the user dialled the HTTP port */
   HTTP: [0x48, 0x54, 0x54, 0x50],
+  /** a TLS record header "ContentType alert(21), ProtocolVersion {3, x}" (RFC 8446 5.1): a TLS-only port */
+  TLS_ALERT: [0x15, 0x03],
   /** the client selects no vendor capabilities: "A VarInt CAPABILITIES, selecting a subset" */
   CLIENT_CAPABILITIES: 0n
 } as const
@@ -282,6 +284,13 @@ export const decodeReply = (
       reason: "HttpPort",
       message: "The server answered the Bolt handshake with HTTP: this is the HTTP port " +
         "(7474 by default); use the Bolt port (7687 by default) with a bolt:// or neo4j:// URI"
+    })
+  }
+  if (startsWith(bytes, HandshakeBytes.TLS_ALERT)) {
+    return new Neo4jConnectionError({
+      reason: "Tls",
+      message: "The server answered the Bolt handshake with a TLS alert: it accepts only encrypted " +
+        "connections. Use bolt+s:// or neo4j+s:// (bolt+ssc:// / neo4j+ssc:// for a self-signed certificate)"
     })
   }
   const chosen = readRange(bytes, 0)

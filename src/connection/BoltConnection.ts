@@ -12,6 +12,7 @@
  * interrupted caller leaves its handlers queued, and the pool's release sends RESET and drains
  * them before the connection is used again.
  */
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
@@ -467,13 +468,24 @@ export class BoltConnection {
 const handshake = (
   transport: Transport.Transport,
   address: ServerAddress,
-  proposals: ReadonlyArray<Handshake.VersionRange>
+  proposals: ReadonlyArray<Handshake.VersionRange>,
+  tls: boolean,
+  connectTimeout: Duration.Duration
 ): Effect.Effect<{ readonly version: Version.BoltVersion; readonly rest: Uint8Array }, Neo4jConnectionError | Neo4jProtocolError> =>
   Effect.gen(function*() {
     yield* transport.write(Handshake.encodePreamble(proposals))
     const reader = new Handshake.HandshakeReader(proposals)
+    let answered = false
+    // Measured against Neo4j 5.26 with `server.bolt.tls_level=REQUIRED`: a plain preamble is
+    // answered by closing the socket (~0.1 s), without a byte. So does a proxy or load balancer in
+    // front of a server that is down, where retrying helps: a TLS handshake tells them apart.
+    const unanswered = (error: Neo4jConnectionError) =>
+      !tls && !answered && error.reason === "Closed"
+        ? Effect.flatMap(speaksTls(address, connectTimeout), (yes) => Effect.fail(yes ? tlsRequiredError(address, error) : error))
+        : Effect.fail(error)
     while (true) {
-      const pieces = yield* transport.pull
+      const pieces = yield* Effect.catch(transport.pull, unanswered)
+      answered = true
       for (const piece of pieces) {
         const result = reader.feed(piece)
         if (result._tag === "NeedMore") continue
@@ -495,6 +507,25 @@ const handshake = (
     }
   })
 
+/** Whether the server completes a TLS handshake (any certificate), within `timeout`. */
+const speaksTls = (address: ServerAddress, timeout: Duration.Duration): Effect.Effect<boolean> =>
+  Effect.scoped(Transport.open({ address, tls: { trust: "trust-all" }, connectTimeout: timeout })).pipe(
+    Effect.as(true),
+    Effect.orElseSucceed(() => false)
+  )
+
+const tlsRequiredError = (address: ServerAddress, cause: Neo4jConnectionError) => {
+  const where = formatAddress(address)
+  return new Neo4jConnectionError({
+    reason: "Tls",
+    address: where,
+    message: `The server at ${where} closed the connection during the Bolt handshake without answering: it ` +
+      `probably accepts only encrypted connections. Use bolt+s:// or neo4j+s:// (bolt+ssc:// / neo4j+ssc:// ` +
+      `for a self-signed certificate).`,
+    cause
+  })
+}
+
 const hintSeconds = (value: unknown): Duration.Duration | undefined => {
   const seconds = typeof value === "bigint" ? Number(value) : value
   return typeof seconds === "number" && seconds > 0 ? Duration.seconds(seconds) : undefined
@@ -508,13 +539,34 @@ export const connect = (
   options: ConnectionOptions
 ): Effect.Effect<BoltConnection, Neo4jError, Scope.Scope> =>
   Effect.gen(function*() {
+    // One bound for the whole set-up: TCP and TLS within the transport, the Bolt handshake and
+    // HELLO/LOGON within what is left of it (a port that accepts TCP and never answers hung here).
+    const startedAt = yield* Clock.currentTimeMillis
     const transport = yield* Transport.open({
       address: options.address,
       tls: options.tls,
       connectTimeout: options.connectTimeout
     })
+    const left = Duration.toMillis(options.connectTimeout) - ((yield* Clock.currentTimeMillis) - startedAt)
+    const step = { phase: "Bolt handshake" as Transport.ConnectPhase }
+    const connection = yield* Effect.timeoutOrElse(negotiate(transport, options, step), {
+      duration: Duration.millis(Math.max(0, left)),
+      orElse: () => Effect.fail(Transport.connectTimeoutError(step.phase, options.connectTimeout, options.address))
+    })
+    yield* connection.watchReceiveTimeout
+    return connection
+  })
+
+/** Handshake, HELLO and LOGON over an open transport; `step.phase` says which is under way. */
+const negotiate = (
+  transport: Transport.Transport,
+  options: ConnectionOptions,
+  step: { phase: Transport.ConnectPhase }
+): Effect.Effect<BoltConnection, Neo4jError, Scope.Scope> =>
+  Effect.gen(function*() {
     const proposals = options.proposals ?? Handshake.DEFAULT_PROPOSALS
-    const { version, rest } = yield* handshake(transport, options.address, proposals)
+    const { version, rest } = yield* handshake(transport, options.address, proposals, options.tls !== undefined, options.connectTimeout)
+    step.phase = "authentication (HELLO/LOGON)"
     const connection = new BoltConnection({
       transport,
       address: options.address,
@@ -559,6 +611,5 @@ export const connect = (
         ssrEnabled: info.hints.ssrEnabled === true
       }
     })
-    yield* connection.watchReceiveTimeout
     return connection
   })

@@ -91,6 +91,7 @@ export const make = <C, E>(
 ): Effect.Effect<ConnectionPool<C, E>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const states = new Map<string, AddressState<C>>()
+    const poolScope = yield* Effect.scope
     let closed = false
     const maxLifetimeMillis = Duration.toMillis(config.maxLifetime)
     const livenessMillis = config.livenessCheckTimeout === undefined
@@ -147,7 +148,7 @@ export const make = <C, E>(
     }
 
     // The common case (a clean connection) runs without a generator: this is on every query's path.
-    const release = (state: AddressState<C>, entry: Entry<C>): Effect.Effect<void> =>
+    const release = (state: AddressState<C>, entry: Entry<C>, interrupted = false): Effect.Effect<void> =>
       Effect.clockWith((clock) => {
         const now = clock.currentTimeMillisUnsafe()
         entry.lastUsedAt = now
@@ -156,7 +157,13 @@ export const make = <C, E>(
         }
         const preparation = hooks.prepareForReuse(entry.connection)
         if (preparation === undefined) return finishRelease(state, entry, true)
-        return Effect.flatMap(Effect.exit(preparation), (prepared) => finishRelease(state, entry, Exit.isSuccess(prepared)))
+        const prepare = (restore: <A, E2>(effect: Effect.Effect<A, E2>) => Effect.Effect<A, E2>) =>
+          Effect.flatMap(Effect.exit(restore(preparation)), (prepared) => finishRelease(state, entry, Exit.isSuccess(prepared)))
+        if (!interrupted) return prepare((effect) => effect)
+        // An interrupted (or timed out) lease does not wait for the server's answer to RESET (issue
+        // 15: a stalled server held an Effect.timeout for 32 s): the preparation runs in the
+        // background, and the entry stays counted in use until it ends, then is reused or closed.
+        return Effect.asVoid(Effect.forkIn(Effect.uninterruptibleMask(prepare), poolScope))
       })
 
     const create = (state: AddressState<C>): Effect.Effect<Entry<C>, E> =>
@@ -272,7 +279,9 @@ export const make = <C, E>(
     const acquire = (address: ServerAddress) => {
       const state = stateFor(address)
       // Interruptible while waiting or connecting; every step that holds an entry cleans up itself.
-      return Effect.acquireRelease(acquireEntry(state), (entry) => release(state, entry), { interruptible: true }).pipe(
+      return Effect.acquireRelease(acquireEntry(state), (entry, exit) => release(state, entry, Exit.hasInterrupts(exit)), {
+        interruptible: true
+      }).pipe(
         Effect.map((entry) => entry.connection)
       )
     }
