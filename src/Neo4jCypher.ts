@@ -26,6 +26,9 @@ const TypeId = "~effect-neo4j/Neo4jCypher/Statement" as const
 const PARAMETER_PREFIX = "p"
 
 const BACKTICK = "`"
+const BACKSLASH = "\\"
+/** A backslash as a Java-style unicode escape, which Neo4j's parser turns back into one backslash. */
+const ESCAPED_BACKSLASH = "\\u005C"
 
 /**
  * Query parameters by name.
@@ -176,12 +179,17 @@ const literal = (text: string): Statement => new Statement([text], [])
 // identifiers
 
 /**
- * A name quoted for Cypher (`` `name` ``), for the places where Cypher takes no parameter. Inside
- * backticks the only special character is the backtick itself, which is doubled (Cypher manual,
- * "Naming rules": `` `a``b` `` is the name ``a`b``), so no name can end the quoted identifier early.
- * Names Cypher cannot hold are refused with a `Neo4jUsageError`: the empty name and names with a
- * NUL character (the server rejects both as token names). Anything else, spaces, dots, colons,
- * quotes, backslashes and any Unicode, is kept as it is and becomes part of the one name.
+ * A name quoted for Cypher (`` `name` ``), for the places where Cypher takes no parameter.
+ *
+ * - A backtick is doubled (Cypher manual, "Naming rules": `` `a``b` `` is the name ``a`b``).
+ * - A backslash is written as the escape `\u005C`. Neo4j's parser reads Java-style `\uXXXX`
+ *   escapes anywhere in the query text before it reads names (5.26 and 2026.x, checked in
+ *   test/integration/cypher.test.ts), so the text `\u0060` inside backticks would become a backtick
+ *   and end the name: a break-out that doubling alone does not stop. A backslash produced by an
+ *   escape starts no further escape, so every name reads back exactly as written.
+ * - The empty name and names with a NUL character are refused with a `Neo4jUsageError` (the server
+ *   rejects both as token names). Anything else, spaces, dots, colons, quotes and any Unicode, is
+ *   kept and becomes part of the one name.
  *
  * @since 0.1.0
  * @category identifiers
@@ -192,7 +200,7 @@ export const escapeIdentifier = (name: string, what = "name"): string => {
   }
   if (name.length === 0) throw new Neo4jUsageError({ message: `A ${what} cannot be empty` })
   if (name.includes("\u0000")) throw new Neo4jUsageError({ message: `A ${what} cannot contain a NUL character` })
-  return BACKTICK + name.replaceAll(BACKTICK, BACKTICK + BACKTICK) + BACKTICK
+  return BACKTICK + name.replaceAll(BACKTICK, BACKTICK + BACKTICK).replaceAll(BACKSLASH, ESCAPED_BACKSLASH) + BACKTICK
 }
 
 /**
