@@ -18,6 +18,7 @@ import { QueryResult } from "./connection/QueryResult.ts"
 import type * as Auth from "./Neo4jAuth.ts"
 import * as Bookmarks from "./Neo4jBookmarks.ts"
 import * as Neo4jConfig from "./Neo4jConfig.ts"
+import * as Neo4jCypher from "./Neo4jCypher.ts"
 import type { Neo4jError, Neo4jUsageError } from "./Neo4jError.ts"
 import type { Neo4jRecord } from "./Neo4jRecord.ts"
 import type { EagerResult } from "./Neo4jResult.ts"
@@ -63,7 +64,7 @@ export interface Neo4jDriver {
   readonly getServerInfo: (options?: { readonly database?: string }) => Effect.Effect<ServerInfo, Neo4jError>
   /** One query in a managed transaction (retried when transient), read to the end. */
   readonly executeQuery: <T extends Record<string, unknown> = Record<string, unknown>>(
-    query: string,
+    query: string | Neo4jCypher.Statement,
     parameters?: Neo4jSession.Parameters,
     config?: QueryConfig
   ) => Effect.Effect<EagerResult<T>, Neo4jError>
@@ -81,7 +82,7 @@ export interface Neo4jDriver {
   ) => Effect.Effect<A, E | Neo4jError, Exclude<R, Neo4jSession.Transaction>>
   /** An auto-commit query streamed record by record in a fresh session. */
   readonly stream: <T extends Record<string, unknown> = Record<string, unknown>>(
-    query: string,
+    query: string | Neo4jCypher.Statement,
     parameters?: Neo4jSession.Parameters,
     config?: Neo4jSession.SessionConfig & Neo4jSession.TransactionConfig
   ) => Stream.Stream<Neo4jRecord<T>, Neo4jError>
@@ -200,17 +201,19 @@ export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4jDriv
         ),
       getServerInfo: (o) => serverInfoQuery(driver, o?.database).pipe(span("getServerInfo", o?.database)),
       executeQuery: <T extends Record<string, unknown> = Record<string, unknown>>(
-        query: string,
-        parameters: Neo4jSession.Parameters = {},
+        query: string | Neo4jCypher.Statement,
+        parameters?: Neo4jSession.Parameters,
         queryConfig: QueryConfig = {}
-      ) =>
-        Neo4jSession.retrying(
-          executeQueryOnce<T>(driver, query, parameters, queryConfig),
+      ) => {
+        const { text, parameters: params } = Neo4jCypher.toQuery(query, parameters)
+        return Neo4jSession.retrying(
+          executeQueryOnce<T>(driver, text, params, queryConfig),
           queryConfig.retry ?? config.retry,
           driver.classify
         ).pipe(
-          span("executeQuery", queryConfig.database ?? config.database, query)
-        ),
+          span("executeQuery", queryConfig.database ?? config.database, text)
+        )
+      },
       session: (sessionConfig) => Effect.succeed(sessionFor(sessionConfig)),
       executeRead: (work, c) => sessionFor(c).executeRead(work, c),
       executeWrite: (work, c) => sessionFor(c).executeWrite(work, c),
@@ -285,7 +288,7 @@ export const getServerInfo: Effect.Effect<ServerInfo, Neo4jError, Neo4j> = Neo4j
  * @category accessors
  */
 export const executeQuery = <T extends Record<string, unknown> = Record<string, unknown>>(
-  query: string,
+  query: string | Neo4jCypher.Statement,
   parameters?: Neo4jSession.Parameters,
   queryConfig?: QueryConfig
 ): Effect.Effect<EagerResult<T>, Neo4jError, Neo4j> => Neo4j.use((d) => d.executeQuery<T>(query, parameters, queryConfig))
@@ -343,7 +346,7 @@ export const layerSession = (
  * @category accessors
  */
 export const stream = <T extends Record<string, unknown> = Record<string, unknown>>(
-  query: string,
+  query: string | Neo4jCypher.Statement,
   parameters?: Neo4jSession.Parameters,
   streamConfig?: Neo4jSession.SessionConfig & Neo4jSession.TransactionConfig
 ): Stream.Stream<Neo4jRecord<T>, Neo4jError, Neo4j> =>

@@ -19,6 +19,7 @@ import { QueryResult } from "./connection/QueryResult.ts"
 import * as RequestEncoders from "./bolt/Requests.ts"
 import type * as Auth from "./Neo4jAuth.ts"
 import * as Bookmarks from "./Neo4jBookmarks.ts"
+import * as Neo4jCypher from "./Neo4jCypher.ts"
 import type { RetrySchedule } from "./Neo4jConfig.ts"
 import { type Neo4jError, Neo4jUsageError } from "./Neo4jError.ts"
 import type { Neo4jRecord } from "./Neo4jRecord.ts"
@@ -93,12 +94,12 @@ export interface TransactionFunctionConfig extends TransactionConfig {
 export interface Neo4jTransaction {
   /** Runs a query and reads all its records. */
   readonly run: <T extends Record<string, unknown> = Record<string, unknown>>(
-    query: string,
+    query: string | Neo4jCypher.Statement,
     parameters?: Parameters
   ) => Effect.Effect<EagerResult<T>, Neo4jError>
   /** Runs a query and streams its records, fetched batch by batch as the consumer pulls. */
   readonly stream: <T extends Record<string, unknown> = Record<string, unknown>>(
-    query: string,
+    query: string | Neo4jCypher.Statement,
     parameters?: Parameters
   ) => Stream.Stream<Neo4jRecord<T>, Neo4jError>
   readonly commit: Effect.Effect<void, Neo4jError>
@@ -134,13 +135,13 @@ export type TransactionWork<A, E, R> =
 export interface Neo4jSession {
   /** An auto-commit query, read to the end. */
   readonly run: <T extends Record<string, unknown> = Record<string, unknown>>(
-    query: string,
+    query: string | Neo4jCypher.Statement,
     parameters?: Parameters,
     config?: TransactionConfig
   ) => Effect.Effect<EagerResult<T>, Neo4jError>
   /** An auto-commit query whose records are streamed (PULL n on demand, DISCARD on early stop). */
   readonly stream: <T extends Record<string, unknown> = Record<string, unknown>>(
-    query: string,
+    query: string | Neo4jCypher.Statement,
     parameters?: Parameters,
     config?: TransactionConfig
   ) => Stream.Stream<Neo4jRecord<T>, Neo4jError>
@@ -294,32 +295,35 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
     })
 
   const run = <T extends Record<string, unknown> = Record<string, unknown>>(
-    query: string,
-    parameters: Parameters = {},
+    query: string | Neo4jCypher.Statement,
+    parameters?: Parameters,
     txConfig?: TransactionConfig
-  ): Effect.Effect<EagerResult<T>, Neo4jError> =>
-    Effect.scoped(
+  ): Effect.Effect<EagerResult<T>, Neo4jError> => {
+    const { text, parameters: params } = Neo4jCypher.toQuery(query, parameters)
+    return Effect.scoped(
       Effect.gen(function*() {
         const started = yield* startBookmarks
         const lease = yield* acquire(defaultMode, started)
-        const result = yield* startAutoCommit(lease, query, parameters, started, txConfig)
+        const result = yield* startAutoCommit(lease, text, params, started, txConfig)
         const eagerResult = yield* eager<T>(result)
         yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(result.runMetadata))
         yield* completed(result, started)
         return eagerResult
       })
-    ).pipe(withSpan(driver, "Neo4jSession.run", "run", database, query))
+    ).pipe(withSpan(driver, "Neo4jSession.run", "run", database, text))
+  }
 
   const stream = <T extends Record<string, unknown> = Record<string, unknown>>(
-    query: string,
-    parameters: Parameters = {},
+    query: string | Neo4jCypher.Statement,
+    parameters?: Parameters,
     txConfig?: TransactionConfig
   ): Stream.Stream<Neo4jRecord<T>, Neo4jError> =>
     Stream.unwrap(
       Effect.gen(function*() {
+        const { text, parameters: params } = Neo4jCypher.toQuery(query, parameters)
         const started = yield* startBookmarks
         const lease = yield* acquire(defaultMode, started)
-        const result = yield* startAutoCommit(lease, query, parameters, started, txConfig)
+        const result = yield* startAutoCommit(lease, text, params, started, txConfig)
         yield* Effect.addFinalizer((exit) => Effect.andThen(finishResult(result, exit), completed(result, started)))
         return recordStream<T>(result)
       })
@@ -410,24 +414,34 @@ const openTransaction = (
       begin.done ? (begin.error === undefined ? Effect.void : Effect.fail(begin.error)) : Effect.void
     )
 
-    const startQuery = (query: string, parameters: Parameters): Effect.Effect<QueryResult, Neo4jError> =>
+    const startQuery = (
+      query: string | Neo4jCypher.Statement,
+      queryParameters: Parameters | undefined
+    ): Effect.Effect<QueryResult, Neo4jError> =>
       Effect.suspend(() => {
         if (state !== "open") return Effect.fail(closedError())
-        const result = new QueryResult(connection, { query, parameters, fetchSize })
-        const error = connection.enqueue((w, ctx) => RequestEncoders.run(w, { query, parameters }, ctx), result.runHandler)
+        const { text, parameters } = Neo4jCypher.toQuery(query, queryParameters)
+        const result = new QueryResult(connection, { query: text, parameters, fetchSize })
+        const error = connection.enqueue((w, ctx) => RequestEncoders.run(w, { query: text, parameters }, ctx), result.runHandler)
         if (error !== undefined) return Effect.fail(error)
         results.push(result)
         return Effect.succeed(result)
       })
 
-    const run = <T extends Record<string, unknown> = Record<string, unknown>>(query: string, parameters: Parameters = {}) =>
+    const run = <T extends Record<string, unknown> = Record<string, unknown>>(
+      query: string | Neo4jCypher.Statement,
+      parameters?: Parameters
+    ) =>
       Effect.flatMap(startQuery(query, parameters), (result) =>
         eager<T>(result).pipe(
           Effect.catch((error) => Effect.andThen(beginOutcome, Effect.fail(error))),
           Effect.tapError(fail)
         ))
 
-    const stream = <T extends Record<string, unknown> = Record<string, unknown>>(query: string, parameters: Parameters = {}) =>
+    const stream = <T extends Record<string, unknown> = Record<string, unknown>>(
+      query: string | Neo4jCypher.Statement,
+      parameters?: Parameters
+    ) =>
       Stream.unwrap(
         Effect.gen(function*() {
           const result = yield* startQuery(query, parameters)
@@ -491,7 +505,7 @@ const openTransaction = (
  * @category accessors
  */
 export const run = <T extends Record<string, unknown> = Record<string, unknown>>(
-  query: string,
+  query: string | Neo4jCypher.Statement,
   parameters?: Parameters,
   config?: TransactionConfig
 ): Effect.Effect<EagerResult<T>, Neo4jError, Session> => Session.use((s) => s.run<T>(query, parameters, config))
@@ -511,6 +525,6 @@ export const transaction: Effect.Effect<Neo4jTransaction, never, Transaction> = 
  * @category accessors
  */
 export const query = <T extends Record<string, unknown> = Record<string, unknown>>(
-  text: string,
+  text: string | Neo4jCypher.Statement,
   parameters?: Parameters
 ): Effect.Effect<EagerResult<T>, Neo4jError, Transaction> => Transaction.use((tx) => tx.run<T>(text, parameters))

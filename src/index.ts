@@ -27,6 +27,13 @@ export * as Neo4j from "./Neo4j.ts"
 export * as Neo4jSession from "./Neo4jSession.ts"
 
 /**
+ * The `cypher` tagged template: values become parameters, fragments compose, identifiers are escaped.
+ *
+ * @since 0.1.0
+ */
+export * as Neo4jCypher from "./Neo4jCypher.ts"
+
+/**
  * Driver options and defaults.
  *
  * @since 0.1.0
@@ -124,3 +131,14 @@ export * as Neo4jValue from "./Neo4jValue.ts"
  * @category layers
  */
 export { Neo4jLive } from "./Neo4jLive.ts"
+
+/**
+ * The `cypher` tagged template (also `Neo4jCypher.cypher`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export { cypher } from "./Neo4jCypher.ts"
+
+// `Neo4jSchema` is not re-exported here: it loads `effect/Schema`, which this entry point does not
+// (test/imports.test.ts). Import it as `effect-neo4j/Neo4jSchema`.
