@@ -352,17 +352,34 @@ export interface MigratorOptions {
   /** Fail when an applied migration's checksum differs from the loaded one (default true). */
   readonly validateChecksums?: boolean | undefined
   readonly database?: string | undefined
+  /** Label of the migration records (default `__Neo4jMigration`); the lock's is this + `Lock`. */
+  readonly label?: string | undefined
 }
 
-const MIGRATION_LABEL = "__Neo4jMigration"
-const LOCK_LABEL = "__Neo4jMigrationLock"
+/**
+ * Where the records live: the database and the records' label.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecordsOptions {
+  readonly database?: string | undefined
+  readonly label?: string | undefined
+}
+
+const DEFAULT_LABEL = "__Neo4jMigration"
 const LOCK_NAME = "migrations"
 
+const labels = (options: RecordsOptions) => {
+  const migration = options.label ?? DEFAULT_LABEL
+  return { migration: id(migration), lock: id(`${migration}Lock`), name: migration }
+}
+
 /** The migrator's own constraints: one node per migration id, one lock node. */
-const BOOKKEEPING: ReadonlyArray<SchemaItem> = [
-  unique("__neo4j_migration_id", MIGRATION_LABEL, "id"),
-  unique("__neo4j_migration_lock", LOCK_LABEL, "name")
-]
+const bookkeeping = (options: RecordsOptions): ReadonlyArray<SchemaItem> => {
+  const { name } = labels(options)
+  return [unique(`${name}_id`, name, "id"), unique(`${name}Lock_name`, `${name}Lock`, "name")]
+}
 
 const CONSTRAINT_VIOLATION = "Neo.ClientError.Schema.ConstraintValidationFailed"
 
@@ -372,13 +389,15 @@ const CONSTRAINT_VIOLATION = "Neo.ClientError.Schema.ConstraintValidationFailed"
  * @since 0.1.0
  * @category migrations
  */
-export const applied = (database?: string): Effect.Effect<ReadonlyArray<AppliedMigration>, Neo4jError, Neo4j.Neo4j> =>
+export const applied = (
+  options: RecordsOptions = {}
+): Effect.Effect<ReadonlyArray<AppliedMigration>, Neo4jError, Neo4j.Neo4j> =>
   Effect.map(
     Neo4j.executeQuery<{ id: number; name: string; checksum: string; appliedAt: string }>(
-      `MATCH (m:${MIGRATION_LABEL}) RETURN m.id AS id, m.name AS name, m.checksum AS checksum, ` +
+      `MATCH (m:${labels(options).migration}) RETURN m.id AS id, m.name AS name, m.checksum AS checksum, ` +
         `toString(m.appliedAt) AS appliedAt ORDER BY m.id`,
       {},
-      { routing: "READ", database }
+      { routing: "READ", database: options.database }
     ),
     (result) => result.records.map((r) => r.toObject())
   )
@@ -389,12 +408,16 @@ export const applied = (database?: string): Effect.Effect<ReadonlyArray<AppliedM
  * @since 0.1.0
  * @category migrations
  */
-export const forceUnlock = (database?: string): Effect.Effect<void, Neo4jError, Neo4j.Neo4j> =>
-  Effect.asVoid(Neo4j.executeQuery(`MATCH (l:${LOCK_LABEL} {name: $name}) DELETE l`, { name: LOCK_NAME }, { database }))
+export const forceUnlock = (options: RecordsOptions = {}): Effect.Effect<void, Neo4jError, Neo4j.Neo4j> =>
+  Effect.asVoid(
+    Neo4j.executeQuery(`MATCH (l:${labels(options).lock} {name: $name}) DELETE l`, { name: LOCK_NAME }, {
+      database: options.database
+    })
+  )
 
 const lock = (owner: string, options: MigratorOptions) => {
   const take = Neo4j.executeQuery(
-    `CREATE (:${LOCK_LABEL} {name: $name, owner: $owner, lockedAt: datetime()})`,
+    `CREATE (:${labels(options).lock} {name: $name, owner: $owner, lockedAt: datetime()})`,
     { name: LOCK_NAME, owner },
     { database: options.database }
   ).pipe(
@@ -411,7 +434,7 @@ const lock = (owner: string, options: MigratorOptions) => {
     })
   return Effect.acquireRelease(taken, () =>
     Effect.ignore(Neo4j.executeQuery(
-      `MATCH (l:${LOCK_LABEL} {name: $name, owner: $owner}) DELETE l`,
+      `MATCH (l:${labels(options).lock} {name: $name, owner: $owner}) DELETE l`,
       { name: LOCK_NAME, owner },
       { database: options.database }
     )))
@@ -442,7 +465,7 @@ export const run = (
     Effect.gen(function*() {
       const database = options.database
       // Two instances creating the same constraint at once: one may see it appear under it.
-      yield* setupSchema(BOOKKEEPING, { database }).pipe(
+      yield* setupSchema(bookkeeping(options), { database }).pipe(
         Effect.retry({ schedule: Schedule.recurs(2), while: (error) => "code" in error && error.code.includes("Schema") })
       )
       const migrations = [...(yield* options.loader)].sort((a, b) => a.id - b.id)
@@ -454,7 +477,7 @@ export const run = (
       const owner = (yield* Effect.sync(() => globalThis.crypto.randomUUID()))
       yield* lock(owner, options)
       if (options.schema !== undefined) yield* setupSchema(options.schema, { database })
-      const done = new Map((yield* applied(database)).map((m) => [m.id, m]))
+      const done = new Map((yield* applied(options)).map((m) => [m.id, m]))
       if (options.validateChecksums !== false) {
         for (const migration of migrations) {
           const recorded = done.get(migration.id)
@@ -472,7 +495,7 @@ export const run = (
         if (done.has(migration.id)) continue
         yield* apply(migration, database).pipe(Effect.withSpan(`Neo4jMigrator ${migration.id}_${migration.name}`))
         const recorded = yield* Neo4j.executeQuery<{ appliedAt: string }>(
-          `CREATE (m:${MIGRATION_LABEL} {id: $id, name: $name, checksum: $checksum, appliedAt: datetime()}) ` +
+          `CREATE (m:${labels(options).migration} {id: $id, name: $name, checksum: $checksum, appliedAt: datetime()}) ` +
             `RETURN toString(m.appliedAt) AS appliedAt`,
           { id: migration.id, name: migration.name, checksum: checksumOf(migration) },
           { database }
