@@ -22,6 +22,7 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Neo4j from "./Neo4j.ts"
 import type { Neo4jOptions, RetrySchedule } from "./Neo4jConfig.ts"
@@ -32,7 +33,6 @@ import type { EagerResult } from "./Neo4jResult.ts"
 import type * as Neo4jSession from "./Neo4jSession.ts"
 import type { QueryCounters, ResultSummary, ServerInfo } from "./Neo4jSummary.ts"
 import type { Integer } from "./Neo4jValue.ts"
-import type { AccessMode } from "./internal/driver.ts"
 import * as TestingDriver from "./internal/testingDriver.ts"
 import * as TestingServer from "./internal/testingServer.ts"
 
@@ -203,7 +203,15 @@ export interface Rule {
  * @since 0.1.0
  * @category models
  */
-export type QueryApi = TestingDriver.QueryApi
+export type QueryApi = "executeQuery" | "session.run" | "session.stream" | "tx.run" | "tx.stream" | "stream"
+
+/**
+ * Read or write.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AccessMode = "READ" | "WRITE"
 
 /**
  * A query the fake received.
@@ -452,13 +460,33 @@ export class TestServer extends Context.Service<TestServer, {
 }>()("effect-neo4j/Neo4jTesting/TestServer") {}
 
 /**
- * Where {@link layerServer} finds its server; see the module `internal/testingServer.ts` order:
- * `uri`, then `NEO4J_URI`, then a container (testcontainers), then `start`.
+ * What a `start` function hands back.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ServerOptions extends TestingServer.ServerOptions {
+export interface StartedServer {
+  readonly uri: string
+  readonly username?: string | undefined
+  readonly password?: string | undefined
+  readonly stop: () => Promise<void>
+}
+
+/**
+ * Where {@link layerServer} finds its server, in this order: `uri`, then `NEO4J_URI`, then a
+ * container (testcontainers), then `start`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServerOptions {
+  readonly uri?: string | undefined
+  readonly username?: string | undefined
+  readonly password?: string | Redacted.Redacted<string> | undefined
+  /** The image of a container started with testcontainers (default `neo4j:5.26`); `false`: never. */
+  readonly container?: string | false | undefined
+  /** The last resort: starts a server and says how to stop it (an embedded launcher, say). */
+  readonly start?: (() => Promise<StartedServer>) | undefined
   /** Driver options besides the URI and credentials. */
   readonly driver?: Partial<Omit<Neo4jOptions, "uri">> | undefined
 }

@@ -17,10 +17,8 @@ import type { Neo4jRecord } from "../Neo4jRecord.ts"
 import type { EagerResult } from "../Neo4jResult.ts"
 import * as Neo4jSession from "../Neo4jSession.ts"
 import type { ServerInfo } from "../Neo4jSummary.ts"
-import type { AccessMode } from "./driver.ts"
+import type { AccessMode, QueryApi } from "../Neo4jTesting.ts"
 
-/** Which API sent a query. */
-export type QueryApi = "executeQuery" | "session.run" | "session.stream" | "tx.run" | "tx.stream" | "stream"
 
 /** What the backend learns about a query besides its text and parameters. */
 export interface QueryContext {

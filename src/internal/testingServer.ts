@@ -10,6 +10,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { Neo4jUsageError } from "../Neo4jError.ts"
+import type { ServerOptions, StartedServer } from "../Neo4jTesting.ts"
 
 /** A server the tests may use; `stop` ends what this module started. */
 export interface TestServer {
@@ -17,25 +18,6 @@ export interface TestServer {
   readonly username: string
   readonly password: Redacted.Redacted<string> | undefined
   readonly source: "options" | "env" | "container" | "start"
-}
-
-/** What a `start` function (an embedded launcher, say) hands back. */
-export interface StartedServer {
-  readonly uri: string
-  readonly username?: string | undefined
-  readonly password?: string | undefined
-  readonly stop: () => Promise<void>
-}
-
-/** How to find a server; every field is optional. */
-export interface ServerOptions {
-  readonly uri?: string | undefined
-  readonly username?: string | undefined
-  readonly password?: string | Redacted.Redacted<string> | undefined
-  /** The image of a container started with testcontainers; `false`: never try containers. */
-  readonly container?: string | false | undefined
-  /** The last resort: starts a server (and says how to stop it). */
-  readonly start?: (() => Promise<StartedServer>) | undefined
 }
 
 /** The image tried when testcontainers is available. */
