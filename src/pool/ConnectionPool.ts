@@ -5,6 +5,10 @@
  * The pool is generic over the connection type so that it is tested with fakes and `TestClock`;
  * the driver instantiates it with Bolt connections. All bookkeeping happens in synchronous
  * sections (`Effect.sync`), which cannot interleave, so no lock is needed.
+ *
+ * Metrics (OpenTelemetry `db.client.connection.*`) are read-time series over this bookkeeping
+ * (see `internal/metrics.ts`): an acquisition of an idle connection adds one integer increment;
+ * waiting, creating and timing out record into plain fields on their slow paths.
  */
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
@@ -13,6 +17,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
+import * as Metrics from "../internal/metrics.ts"
 import { Neo4jConnectionError, Neo4jUsageError } from "../Neo4jError.ts"
 import { formatAddress, type ServerAddress } from "../internal/uri.ts"
 
@@ -69,6 +74,7 @@ interface AddressState<C> {
   readonly waiters: Array<Deferred.Deferred<WakeUp<C>>>
   inUse: number
   creating: number
+  readonly metrics: Metrics.AddressMetrics
 }
 
 /** A pool of connections, keyed by server address. */
@@ -93,6 +99,8 @@ export const make = <C, E>(
     const states = new Map<string, AddressState<C>>()
     const poolScope = yield* Effect.scope
     let closed = false
+    // The registry of the context the pool is built in (the driver's layer) holds its series.
+    const context = yield* Effect.context<never>()
     const maxLifetimeMillis = Duration.toMillis(config.maxLifetime)
     const livenessMillis = config.livenessCheckTimeout === undefined
       ? Number.POSITIVE_INFINITY
@@ -107,7 +115,22 @@ export const make = <C, E>(
       const key = formatAddress(address)
       let state = states.get(key)
       if (state === undefined) {
-        state = { address, key, idle: [], waiters: [], inUse: 0, creating: 0 }
+        const counts = {
+          idle: () => fresh.idle.length,
+          used: () => fresh.inUse,
+          pending: () => fresh.waiters.length
+        }
+        const fresh: AddressState<C> = {
+          address,
+          key,
+          idle: [],
+          waiters: [],
+          inUse: 0,
+          creating: 0,
+          // A closed pool keeps no series (an acquire after close only fails).
+          metrics: closed ? Metrics.detachedAddress() : Metrics.registerAddress(context, key, config.maxSize, counts)
+        }
+        state = fresh
         states.set(key, state)
       }
       known.set(address, state)
@@ -170,6 +193,8 @@ export const make = <C, E>(
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           const scope = yield* Scope.make()
+          const clock = yield* Clock.clockWith(Effect.succeed)
+          const started = clock.monotonicTimeNanosUnsafe()
           const exit = yield* Effect.exit(restore(Scope.provide(hooks.connect(state.address), scope)))
           state.creating--
           if (Exit.isFailure(exit)) {
@@ -177,6 +202,7 @@ export const make = <C, E>(
             wakeOneWaiter(state)
             return yield* Effect.failCause(exit.cause)
           }
+          state.metrics.createTime.record(Metrics.millisSince(clock, started) / 1000)
           const now = yield* Clock.currentTimeMillis
           state.inUse++
           return { connection: exit.value, address: state.address, scope, createdAt: now, lastUsedAt: now }
@@ -227,7 +253,11 @@ export const make = <C, E>(
       return Deferred.await(waiter).pipe(
         Effect.timeoutOrElse({
           duration: config.acquisitionTimeout,
-          orElse: () => Effect.fail(timeoutError(state))
+          orElse: () =>
+            Effect.suspend(() => {
+              state.metrics.timeouts++
+              return Effect.fail(timeoutError(state))
+            })
         }),
         Effect.onExit((exit) =>
           Effect.suspend(() => {
@@ -255,6 +285,7 @@ export const make = <C, E>(
           if (!isExpired(entry, now) && now - entry.lastUsedAt < livenessMillis) {
             state.idle.pop()
             state.inUse++
+            state.metrics.waitTime.zeros++
             return Effect.succeed(entry)
           }
         }
@@ -262,18 +293,24 @@ export const make = <C, E>(
       })
 
     const acquireEntrySlowly = (state: AddressState<C>): Effect.Effect<Entry<C>, E | Neo4jConnectionError | Neo4jUsageError> =>
-      Effect.gen(function*() {
-        while (true) {
-          if (closed) return yield* closedError()
-          const idle = yield* takeIdle(state)
-          if (idle !== undefined) return idle
-          if (state.inUse + state.creating < config.maxSize) {
-            state.creating++
-            return yield* create(state)
-          }
-          const wake = yield* waitForTurn(state)
-          if (wake !== "retry") return wake
-        }
+      Effect.clockWith((clock) => {
+        const started = clock.monotonicTimeNanosUnsafe()
+        return Effect.tap(
+          Effect.gen(function*() {
+            while (true) {
+              if (closed) return yield* closedError()
+              const idle = yield* takeIdle(state)
+              if (idle !== undefined) return idle
+              if (state.inUse + state.creating < config.maxSize) {
+                state.creating++
+                return yield* create(state)
+              }
+              const wake = yield* waitForTurn(state)
+              if (wake !== "retry") return wake
+            }
+          }),
+          () => Effect.sync(() => state.metrics.waitTime.record(Metrics.millisSince(clock, started) / 1000))
+        )
       })
 
     const acquire = (address: ServerAddress) => {
@@ -291,7 +328,10 @@ export const make = <C, E>(
         const state = states.get(formatAddress(address))
         if (state === undefined) return Effect.void
         const idle = state.idle.splice(0)
-        if (state.inUse === 0 && state.creating === 0 && state.waiters.length === 0) states.delete(state.key)
+        if (state.inUse === 0 && state.creating === 0 && state.waiters.length === 0) {
+          states.delete(state.key)
+          state.metrics.remove()
+        }
         return Effect.forEach(idle, destroy, { discard: true })
       })
 
@@ -299,6 +339,7 @@ export const make = <C, E>(
       closed = true
       const idle: Array<Entry<C>> = []
       for (const state of states.values()) {
+        state.metrics.remove()
         idle.push(...state.idle.splice(0))
         for (const waiter of state.waiters.splice(0)) Deferred.doneUnsafe(waiter, Effect.succeed("retry"))
       }
