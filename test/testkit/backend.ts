@@ -57,6 +57,19 @@ class Connection {
     this.send = send
   }
 
+  /** TestKit closed the connection (end of a test, or a timeout): close what the test left open. */
+  async closeAll(): Promise<void> {
+    for (const resolve of this.waiting.values()) resolve({ positive: false })
+    this.waiting.clear()
+    for (const { scope } of this.sessions.values()) await Effect.runPromise(Scope.close(scope, Exit.void))
+    for (const { driver, scope } of this.drivers.values()) {
+      await Effect.runPromiseExit(driver.close)
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+    this.sessions.clear()
+    this.drivers.clear()
+  }
+
   private id(): string {
     return String(this.nextId++)
   }
@@ -577,6 +590,7 @@ const serve = (socket: net.Socket): void => {
     }
   })
   socket.on("error", () => socket.destroy())
+  socket.on("close", () => void connection.closeAll())
 }
 
 const port = Number(process.env.TEST_BACKEND_PORT ?? 9876)
