@@ -125,13 +125,13 @@ export const toWireMap = (token: AuthToken): Record<string, unknown> => {
     case "Kerberos":
       return { scheme: "kerberos", principal: "", credentials: Redacted.value(token.ticket) }
     case "Custom": {
-      const map: Record<string, unknown> = {
-        scheme: token.scheme,
-        principal: token.principal,
-        credentials: Redacted.value(token.credentials)
-      }
-      if (token.realm !== undefined) map.realm = token.realm
-      if (token.parameters !== undefined) map.parameters = token.parameters
+      // As the official drivers: empty credentials, realm and parameters are left out (a custom
+      // plugin may take none); the principal always goes, as servers before 4.4 required it.
+      const map: Record<string, unknown> = { scheme: token.scheme, principal: token.principal }
+      const credentials = Redacted.value(token.credentials)
+      if (credentials !== "") map.credentials = credentials
+      if (token.realm !== undefined && token.realm !== "") map.realm = token.realm
+      if (token.parameters !== undefined && Object.keys(token.parameters).length > 0) map.parameters = token.parameters
       return map
     }
   }

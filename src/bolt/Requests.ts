@@ -478,13 +478,16 @@ const stream = (tag: number, name: string) => (w: MessageWriter, input: StreamIn
   if (qid !== undefined && !isQueryId(qid)) {
     return new Neo4jUsageError({ message: `${name} qid must be an integer >= -1, got ${qid}` })
   }
+  // qid -1 is the server's default ("the last executed statement"): omitted, as the official
+  // drivers do, so the message is the same whether the caller names the latest query or not.
+  const sendQid = qid !== undefined && qid !== Fetch.LAST_QUERY && qid !== BigInt(Fetch.LAST_QUERY)
   return guard(w, name, () => {
     const p = w.packer
     w.begin(tag, 1)
-    p.writeMapHeader(qid === undefined ? 1 : 2)
+    p.writeMapHeader(sendQid ? 2 : 1)
     p.writeString("n")
     p.writeInteger(n)
-    if (qid !== undefined) {
+    if (sendQid) {
       p.writeString("qid")
       p.writeInteger(qid)
     }

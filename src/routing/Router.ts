@@ -342,7 +342,10 @@ export const make = (options: RoutingOptions): Effect.Effect<Router, never, Scop
     // A table fresh enough for the request's role, and the database it routes for.
     const tableFor = (request: RouteRequest, user: string, now: number) =>
       Effect.gen(function*() {
-        const database = request.database ?? homeCache.get(user, now)
+        // A session with bookmarks resolves its home database afresh (with the bookmarks, in
+        // ROUTE): the work they stand for may have changed it, as the official drivers assume.
+        const fresh = request.bookmarks !== undefined && request.bookmarks.length > 0
+        const database = request.database ?? (fresh ? undefined : homeCache.get(user, now))
         if (database === undefined) {
           const resolved = yield* refresh(tableRequest(request, undefined), user)
           return { table: resolved, database: resolved.database }

@@ -63,10 +63,22 @@ describe("PULL / DISCARD", () => {
       encode((w) => Requests.pull(w, { n: 1000n, qid: 2n ** 40n })),
       "00 15 b1 3f a2 81 6e c9 03 e8 83 71 69 64 cb 00 00 01 00 00 00 00 00 00 00"
     ))
-  it("DISCARD {n: -1, qid: -1}", () =>
+  // qid -1 (the latest query) is the server's default: the official drivers omit it, and TestKit's
+  // stub scripts expect `PULL {n}` / `DISCARD {n}` alone for the latest query.
+  it("DISCARD {n: -1, qid: -1} omits the default qid", () =>
     assert.strictEqual(
       encode((w) => Requests.discard(w, { n: -1, qid: -1 })),
-      "00 0b b1 2f a2 81 6e ff 83 71 69 64 ff 00 00"
+      "00 06 b1 2f a1 81 6e ff 00 00"
+    ))
+  it("PULL {n: 1000, qid: -1n} omits the default qid (bigint too)", () =>
+    assert.strictEqual(
+      encode((w) => Requests.pull(w, { n: 1000, qid: -1n })),
+      "00 08 b1 3f a1 81 6e c9 03 e8 00 00"
+    ))
+  it("PULL {n: 5, qid: 0} keeps qid 0 (the first query of a transaction)", () =>
+    assert.strictEqual(
+      encode((w) => Requests.pull(w, { n: 5, qid: 0 })),
+      "00 0b b1 3f a2 81 6e 05 83 71 69 64 00 00 00"
     ))
   it("invalid n and qid are usage errors", () => {
     for (const n of [0, -2, 1.5, Number.NaN, 2 ** 60]) failure((w) => Requests.pull(w, { n }))

@@ -360,6 +360,30 @@ describe("Router (routing)", () => {
       assert.deepStrictEqual(cluster.calls.slice(2).map((c) => [c.router, c.database]), [[k(1), undefined]])
     }))
 
+  // TestKit homedb `test_should_resolve_db_per_session_*`: the bookmarks may name a transaction
+  // that changed the user's home database, so the cached answer cannot be trusted for that session.
+  it.effect("a session with bookmarks resolves its home database afresh, with the bookmarks", () =>
+    Effect.gen(function*() {
+      const cluster = makeCluster()
+      const bookmarksSent: Array<ReadonlyArray<string>> = []
+      let home = "db1"
+      const answer: Answer = (request) =>
+        Effect.sync(() => {
+          bookmarksSent.push(request.bookmarks)
+          return tableOf(three, request.database ?? home, 60)
+        })
+      cluster.answer("cluster.example:7687", answer)
+      cluster.answer(k(1), answer)
+      const router = yield* cluster.make()
+      assert.strictEqual((yield* router.select({ mode: "READ", database: undefined })).database, "db1")
+      home = "db2"
+      const withBookmarks = yield* router.select({ mode: "READ", database: undefined, bookmarks: ["bookmark"] })
+      assert.strictEqual(withBookmarks.database, "db2")
+      assert.deepStrictEqual(bookmarksSent, [[], ["bookmark"]])
+      assert.strictEqual((yield* router.select({ mode: "READ", database: undefined })).database, "db2", "the fresh answer is cached")
+      assert.strictEqual(bookmarksSent.length, 2)
+    }))
+
   it.effect("keys the home database by session auth and drops an entry when the server resolves differently", () =>
     Effect.gen(function*() {
       const cluster = makeCluster()

@@ -1,0 +1,166 @@
+/**
+ * `npm run testkit [group ...]`: runs TestKit's stub suites (tests/stub/<group>) against the
+ * backend in test/testkit/, prints a table per group and writes it to testkit-results.json.
+ *
+ * TestKit comes from TESTKIT_DIR (default ../shared/testkit next to the repository); it needs
+ * Python 3 with lark, pytz and ifaddr (Debian: python3-lark python3-tz python3-ifaddr).
+ * The stub servers listen on fixed ports of 0.0.0.0, so two groups cannot share a network: with
+ * `unshare` (Linux) every group runs in its own network namespace (its own loopback, its own
+ * backend) and TESTKIT_JOBS groups (default 2) run at once; without it, one group at a time.
+ * Exit code 1 when any test failed or errored.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process"
+import { existsSync, readdirSync, writeFileSync } from "node:fs"
+import * as path from "node:path"
+
+const repo = path.resolve(import.meta.dirname, "..")
+const testkit = path.resolve(repo, process.env.TESTKIT_DIR ?? "../shared/testkit")
+const output = path.resolve(repo, process.env.TESTKIT_RESULTS ?? "testkit-results.json")
+const isolated = spawnSync("unshare", ["-rn", "true"]).status === 0
+const jobs = isolated ? Math.max(1, Number(process.env.TESTKIT_JOBS ?? 2)) : 1
+const backendPort = 9876
+/** The name TestKit special-cases tests by: one it does not know, so every test expects the default behaviour. */
+const driverName = "effect-neo4j"
+
+// Inside a group's network namespace (`--inner <group>`): bring up loopback, start the backend, run.
+if (process.argv[2] === "--inner") {
+  spawnSync("ip", ["link", "set", "lo", "up"])
+  const backend = await startBackend(backendPort)
+  const code = await runUnittest(process.argv[3]!, process.stderr)
+  backend.kill("SIGTERM")
+  process.exit(code)
+}
+
+if (!existsSync(path.join(testkit, "tests", "stub"))) {
+  console.error(
+    `TestKit not found at ${testkit}.\n` +
+      "Get it with: git clone -b 5.0 https://github.com/neo4j-drivers/testkit.git ../shared/testkit\n" +
+      "(or point TESTKIT_DIR at a checkout of github.com/neo4j-drivers/testkit, branch 5.0)."
+  )
+  process.exit(2)
+}
+
+const allGroups = readdirSync(path.join(testkit, "tests", "stub"), { withFileTypes: true })
+  .filter((e) => e.isDirectory() && existsSync(path.join(testkit, "tests", "stub", e.name, "__init__.py")))
+  .map((e) => e.name)
+  .sort()
+const requested = process.argv.slice(2)
+for (const g of requested) {
+  if (!allGroups.includes(g)) {
+    console.error(`unknown group ${g}; groups: ${allGroups.join(" ")}`)
+    process.exit(2)
+  }
+}
+// Slowest first, so parallel jobs finish close together.
+const SLOW = ["routing", "driver_parameters", "authorization", "connectivity_check", "tx_run"]
+const groups = (requested.length > 0 ? requested : allGroups).sort((a, b) =>
+  (SLOW.indexOf(a) === -1 ? 99 : SLOW.indexOf(a)) - (SLOW.indexOf(b) === -1 ? 99 : SLOW.indexOf(b))
+)
+
+function startBackend(port: number): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(repo, "test/testkit/backend.ts")], {
+      env: { ...process.env, TEST_BACKEND_PORT: String(port) },
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    child.stdout!.setEncoding("utf8")
+    child.stdout!.once("data", () => resolve(child))
+    child.once("exit", (code) => reject(new Error(`backend exited with ${code}`)))
+  })
+}
+
+/** Runs one group's unittest, its verbose log to `log`; resolves with its exit code. */
+function runUnittest(group: string, log: NodeJS.WritableStream): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn("python3", ["-m", "unittest", "discover", "-v", "-s", `tests/stub/${group}`, "-t", "."], {
+      cwd: testkit,
+      env: {
+        ...process.env,
+        PYTHONPATH: [process.env.PYTHONPATH, "/usr/lib/python3/dist-packages"].filter(Boolean).join(":"),
+        TEST_DRIVER_NAME: driverName,
+        TEST_BACKEND_HOST: "127.0.0.1",
+        TEST_BACKEND_PORT: String(backendPort),
+        TEST_STUB_HOST: "127.0.0.1"
+      },
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    child.stderr!.pipe(log, { end: false })
+    child.on("close", (code) => resolve(code ?? 1))
+  })
+}
+
+interface GroupResult {
+  group: string
+  ran: number
+  passed: number
+  failed: number
+  errors: number
+  skipped: number
+  seconds: number
+  failures: Array<string>
+  errored: Array<string>
+}
+
+const runGroup = (group: string): Promise<GroupResult> =>
+  new Promise((resolve) => {
+    const started = Date.now()
+    const logFile = path.join(path.dirname(output), `testkit-${group}.log`)
+    const child = spawn(
+      isolated ? "unshare" : process.execPath,
+      isolated ? ["-rn", process.execPath, import.meta.filename, "--inner", group] : [import.meta.filename, "--inner", group],
+      { stdio: ["ignore", "ignore", "pipe"], env: process.env }
+    )
+    let log = ""
+    child.stderr!.setEncoding("utf8")
+    child.stderr!.on("data", (chunk: string) => (log += chunk))
+    child.on("close", () => {
+      writeFileSync(logFile, log)
+      const ran = Number(/^Ran (\d+) tests?/m.exec(log)?.[1] ?? 0)
+      const count = (key: string) => Number(new RegExp(`${key}=(\\d+)`).exec(/^(OK|FAILED).*$/m.exec(log)?.[0] ?? "")?.[1] ?? 0)
+      // A test id fails at most once in the table, however many of its subtests failed.
+      const names = (kind: string) =>
+        Array.from(new Set(Array.from(log.matchAll(new RegExp(`^${kind}: \\S+ \\(([^)]+)\\)`, "gm")), (m) => m[1]!)))
+      const failures = names("FAIL")
+      const errored = names("ERROR").filter((n) => !failures.includes(n))
+      const skipped = count("skipped")
+      const crashed = ran === 0 && !/^OK/m.test(log)
+      resolve({
+        group,
+        ran,
+        passed: ran - failures.length - errored.length - skipped,
+        failed: failures.length,
+        errors: errored.length + (crashed ? 1 : 0),
+        skipped,
+        seconds: Math.round((Date.now() - started) / 1000),
+        failures,
+        errored: crashed ? [`${group}: the run did not finish (see ${path.basename(logFile)})`] : errored
+      })
+    })
+  })
+
+const started = Date.now()
+const queue = [...groups]
+const results: Array<GroupResult> = []
+await Promise.all(
+  Array.from({ length: Math.min(jobs, groups.length) }, async () => {
+    for (let group = queue.shift(); group !== undefined; group = queue.shift()) {
+      const result = await runGroup(group)
+      results.push(result)
+      console.error(
+        `testkit: ${group}: ${result.passed} passed, ${result.failed} failed, ${result.errors} errors, ${result.skipped} skipped (${result.seconds} s)`
+      )
+    }
+  })
+)
+results.sort((a, b) => a.group.localeCompare(b.group))
+const total = results.reduce(
+  (t, r) => ({ ran: t.ran + r.ran, passed: t.passed + r.passed, failed: t.failed + r.failed, errors: t.errors + r.errors, skipped: t.skipped + r.skipped }),
+  { ran: 0, passed: 0, failed: 0, errors: 0, skipped: 0 }
+)
+const seconds = Math.round((Date.now() - started) / 1000)
+console.log("| group | passed | failed | errors | skipped | s |\n|---|---:|---:|---:|---:|---:|")
+for (const r of results) console.log(`| ${r.group} | ${r.passed} | ${r.failed} | ${r.errors} | ${r.skipped} | ${r.seconds} |`)
+console.log(`| **total** | ${total.passed} | ${total.failed} | ${total.errors} | ${total.skipped} | ${seconds} |`)
+writeFileSync(output, JSON.stringify({ date: new Date().toISOString(), testkit, driverName, jobs, seconds, total, groups: results }, null, 2) + "\n")
+console.log(`written ${path.relative(process.cwd(), output)}`)
+process.exit(total.failed + total.errors > 0 ? 1 : 0)

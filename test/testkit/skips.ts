@@ -1,0 +1,84 @@
+/**
+ * The one place that says what the TestKit backend declares and what it leaves out, with reasons.
+ * `features` is what GetFeatures answers; `notDeclared` is every other feature TestKit knows
+ * (nutkit/protocol/feature.py) and why; `skippedTests` are tests the backend answers SkipTest for.
+ */
+
+/** Features the driver has, through its public API. */
+export const features: ReadonlyArray<string> = [
+  "Feature:API:BookmarkManager",
+  "Feature:API:ConnectionAcquisitionTimeout",
+  "Feature:API:Driver.ExecuteQuery",
+  "Feature:API:Driver.ExecuteQuery:WithAuth",
+  "Feature:API:Driver:GetServerInfo",
+  "Feature:API:Driver.VerifyAuthentication",
+  "Feature:API:Driver.VerifyConnectivity",
+  "Feature:API:Driver:NotificationsConfig",
+  "Feature:API:Liveness.Check",
+  "Feature:API:Result.List",
+  "Feature:API:RetryableExceptions",
+  "Feature:API:Session:AuthConfig",
+  "Feature:API:Session:NotificationsConfig",
+  "Feature:API:Type.Spatial",
+  "Feature:API:Type.Temporal",
+  "Feature:Auth:Bearer",
+  "Feature:Auth:Custom",
+  "Feature:Auth:Kerberos",
+  "Feature:Auth:Managed",
+  "Feature:Bolt:4.4",
+  "Feature:Bolt:5.0",
+  "Feature:Bolt:5.1",
+  "Feature:Bolt:5.2",
+  "Feature:Bolt:5.3",
+  "Feature:Bolt:5.4",
+  "Feature:Bolt:5.6",
+  "Feature:Bolt:5.7",
+  "Feature:Bolt:Patch:UTC",
+  "Feature:Impersonation",
+  "Optimization:ImplicitDefaultArguments",
+  "Optimization:MinimalResets",
+  "Optimization:ConnectionReuse",
+  "Optimization:AuthPipelining",
+  "Optimization:PullPipelining",
+  "Optimization:ExecuteQueryPipelining",
+  "AuthorizationExpiredTreatment",
+  "Backend:RTFetch"
+]
+
+/** Features TestKit knows that the backend does not declare, and why. */
+export const notDeclared: Readonly<Record<string, string>> = {
+  "Feature:Bolt:3.0": "by design: the driver speaks Bolt 4.4 and 5.0+ only",
+  "Feature:Bolt:4.1": "by design: Bolt 4.4 and 5.0+ only",
+  "Feature:Bolt:4.2": "by design: Bolt 4.4 and 5.0+ only",
+  "Feature:Bolt:4.3": "by design: Bolt 4.4 and 5.0+ only",
+  "Feature:Bolt:5.5": "no server ever negotiates Bolt 5.5 (PROTOCOL-NOTES); the driver does not offer it",
+  "Feature:API:Driver.IsEncrypted": "missing API: no `isEncrypted` query on the driver",
+  "Feature:API:Driver.SupportsSessionAuth": "missing API: no query for whether session auth is supported",
+  "Feature:API:Result.Peek": "missing API: no peek on results",
+  "Feature:API:Result.Single": "missing API on results: `Neo4jResult.single` works on streams, which carry no summary/keys",
+  "Feature:API:Result.SingleOptional": "missing API: no single-optional on results",
+  "Feature:API:SSLClientCertificate": "not wired in the backend yet (the driver takes `tls.cert`/`tls.key`; no rotating provider)",
+  "Feature:API:SSLConfig": "not wired in the backend yet (TLS stub suites not run)",
+  "Feature:API:SSLSchemes": "not wired in the backend yet (TLS stub suites not run)",
+  "Feature:API:Summary:GqlStatusObjects": "missing API: GQL statuses are not polyfilled below Bolt 5.6",
+  "Feature:TLS:1.1": "TLS stub suites not run",
+  "Feature:TLS:1.2": "TLS stub suites not run",
+  "Feature:TLS:1.3": "TLS stub suites not run",
+  "Optimization:EagerTransactionBegin": "by design: BEGIN is pipelined with the first query",
+  "Optimization:MinimalBookmarksSet": "not verified",
+  "Optimization:MinimalVerifyAuthentication": "not verified",
+  "Optimization:ResultListFetchAll": "results are read eagerly by the backend (see `Result` in backend.ts)",
+  "Detail:ClosedDriverIsEncrypted": "missing API: no `isEncrypted`",
+  "Detail:DefaultSecurityConfigValueEquality": "no such comparison in the API",
+  "Detail:NumberIsNumber": "the backend keeps INTEGER and FLOAT apart (integers as bigint)",
+  "ConfHint:connection.recv_timeout_seconds": "missing API: the hint is not honoured",
+  "Backend:MockTime": "the backend does not drive Effect's TestClock from TestKit's FakeTime requests",
+  "Backend:RTForceUpdate": "missing API: no forced routing-table refresh"
+}
+
+/** Test-id prefixes (as StartTest names them) answered with SkipTest, and why. */
+export const skippedTests: ReadonlyArray<readonly [prefix: string, reason: string]> = []
+
+/** The reason to skip a test, if any. */
+export const skipReason = (testName: string): string | undefined =>
+  skippedTests.find(([prefix]) => testName.startsWith(prefix))?.[1]
