@@ -40,6 +40,7 @@
 import { execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { connect, type Socket } from "node:net"
+import { connect as tlsConnect } from "node:tls"
 import { cpus, loadavg } from "node:os"
 import { performance } from "node:perf_hooks"
 import { pathToFileURL } from "node:url"
@@ -187,6 +188,15 @@ const Requests = {
   /** executeQuery, first round trip: BEGIN + RUN + PULL */
   tx: batch(
     message(Request.BEGIN, { bookmarks: [BOOKMARK] }),
+    message(Request.RUN, Query.returnOne, {}, {}),
+    message(Request.PULL, { n: FETCH_SIZE })
+  ),
+  /**
+   * The same without the bookmark, for a real server: it would refuse the replay server's
+   * bookmark (the drivers send the one the server gave them; the floor does not parse answers).
+   */
+  txNoBookmark: batch(
+    message(Request.BEGIN, {}),
     message(Request.RUN, Query.returnOne, {}, {}),
     message(Request.PULL, { n: FETCH_SIZE })
   ),
@@ -353,8 +363,10 @@ class FloorConnection {
   }
 
   /** Connects, agrees on Bolt 5.8 and logs on. */
-  static async open(host: string, port: number, auth: FloorAuth): Promise<FloorConnection> {
-    const socket = connect({ host, port, noDelay: true })
+  static async open(host: string, port: number, auth: FloorAuth, secure = false): Promise<FloorConnection> {
+    // `secure`: TLS trusting any certificate, as `bolt+ssc://` does.
+    const socket = secure ? tlsConnect({ host, port, rejectUnauthorized: false }) : connect({ host, port, noDelay: true })
+    if (secure) socket.setNoDelay(true)
     const rest = await new Promise<Buffer>((resolve, reject) => {
       let received = Buffer.alloc(0)
       const onData = (bytes: Buffer) => {
@@ -366,7 +378,7 @@ class FloorConnection {
         if (agreed !== Handshake.AGREED) reject(new Error(`floor: the server answered the handshake with 0x${agreed.toString(16)}`))
         else resolve(received.subarray(Handshake.ANSWER_BYTES))
       }
-      socket.once("connect", () => socket.write(Requests.preamble))
+      socket.once(secure ? "secureConnect" : "connect", () => socket.write(Requests.preamble))
       socket.on("data", onData)
       socket.once("error", reject)
     })
@@ -387,6 +399,8 @@ class FloorConnection {
  */
 export interface Floor {
   readonly connections: ReadonlyArray<FloorConnection>
+  /** whether requests carry the replay server's bookmark (false for a real server) */
+  readonly bookmarks: boolean
   readonly close: () => Promise<void>
 }
 
@@ -397,11 +411,30 @@ export interface Floor {
  * @since 0.1.0
  * @category constructors
  */
-export const openFloor = async (uri: string, auth: FloorAuth, connections: number = CONCURRENCY): Promise<Floor> => {
+export const openFloor = async (uri: string, auth: FloorAuth, connections: number = CONCURRENCY, bookmarks = true): Promise<Floor> => {
+  const { host, port } = hostPort(uri)
+  const opened = await Promise.all(Array.from({ length: connections }, () => FloorConnection.open(host, port, auth)))
+  return { connections: opened, bookmarks, close: async () => void (await Promise.all(opened.map((c) => c.close()))) }
+}
+
+const hostPort = (uri: string) => {
   const url = new URL(uri)
-  const port = url.port === "" ? 7687 : Number(url.port)
-  const opened = await Promise.all(Array.from({ length: connections }, () => FloorConnection.open(url.hostname, port, auth)))
-  return { connections: opened, close: async () => void (await Promise.all(opened.map((c) => c.close()))) }
+  return { host: url.hostname, port: url.port === "" ? 7687 : Number(url.port) }
+}
+
+/**
+ * Connection set-up without a driver: `size` times, one after the other, a TCP connection (TLS for
+ * a `+s` / `+ssc` URI, trusting any certificate), the Bolt 5.8 handshake, HELLO + LOGON, GOODBYE and close. What any driver's connection set-up
+ * costs at least against the same server.
+ *
+ * @since 0.1.0
+ * @category workloads
+ */
+export const floorConnect = async (uri: string, auth: FloorAuth, size: number): Promise<Outcome> => {
+  const { host, port } = hostPort(uri)
+  const secure = uri.includes("+s")
+  for (let i = 0; i < size; i++) await (await FloorConnection.open(host, port, auth, secure)).close()
+  return { count: size, checksum: size }
 }
 
 const outcome = (connections: ReadonlyArray<FloorConnection>, before: ReadonlyArray<readonly [number, number]>, queries: number): Outcome => {
@@ -426,7 +459,9 @@ const mark = (connections: ReadonlyArray<FloorConnection>) => connections.map((c
 export const floorSeq = async (floor: Floor, size: number): Promise<Outcome> => {
   const connection = floor.connections[0]!
   const before = mark([connection])
-  for (let i = 0; i < size; i++) await connection.exchange(i === 0 ? Requests.seqFirst : Requests.seq, Answers.SEQ)
+  for (let i = 0; i < size; i++) {
+    await connection.exchange(i === 0 || !floor.bookmarks ? Requests.seqFirst : Requests.seq, Answers.SEQ)
+  }
   return outcome([connection], before, size)
 }
 
@@ -442,7 +477,7 @@ export const floorConcurrent = async (floor: Floor, size: number): Promise<Outco
   const before = mark(connections)
   const loop = async (connection: FloorConnection, queries: number) => {
     for (let i = 0; i < queries; i++) {
-      await connection.exchange(Requests.tx, Answers.TX)
+      await connection.exchange(floor.bookmarks ? Requests.tx : Requests.txNoBookmark, Answers.TX)
       await connection.exchange(Requests.commit, Answers.COMMIT)
     }
   }

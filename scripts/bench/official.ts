@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import type { Driver, Record as Neo4jRecord } from "neo4j-driver"
+import type { Driver, QueryConfig, Record as Neo4jRecord } from "neo4j-driver"
 import { Query } from "./queries.ts"
 import { CONCURRENCY, CONSUMERS, type Consume, type Context, counter, type Implementation, type Outcome, rowsOf } from "./workloads.ts"
 
@@ -30,6 +30,25 @@ const stream = (query: (n: number) => string, consume: Consume) => async (driver
 }
 
 /**
+ * Workload (b): `size` `executeQuery("RETURN 1 AS n")` in {@link CONCURRENCY} loops; `config` goes
+ * to every query (the routed workloads ask for readers).
+ *
+ * @since 0.1.0
+ * @category workloads
+ */
+export const concurrentQueries = async (driver: Driver, size: number, config?: QueryConfig): Promise<Outcome> => {
+  let checksum = 0
+  const worker = async () => {
+    for (let i = 0; i < size / CONCURRENCY; i++) {
+      const result = await driver.executeQuery(Query.returnOne, {}, config)
+      checksum += result.records[0]!.get("n") as number
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  return { count: size, checksum }
+}
+
+/**
  * neo4j-driver's side of every workload.
  *
  * @since 0.1.0
@@ -49,17 +68,7 @@ export const official: Implementation<Driver> = {
     }
     return { count: size, checksum }
   },
-  concurrent: async (driver, { size }) => {
-    let checksum = 0
-    const worker = async () => {
-      for (let i = 0; i < size / CONCURRENCY; i++) {
-        const result = await driver.executeQuery(Query.returnOne)
-        checksum += result.records[0]!.get("n") as number
-      }
-    }
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker))
-    return { count: size, checksum }
-  },
+  concurrent: (driver, { size }) => concurrentQueries(driver, size),
   scalars: stream(Query.scalars, CONSUMERS.scalars),
   nodes: stream(Query.nodes, CONSUMERS.nodes),
   wide: stream(Query.wide, CONSUMERS.wide),

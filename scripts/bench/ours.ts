@@ -7,7 +7,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import type { Neo4jDriver } from "../../src/Neo4j.ts"
+import type { Neo4jDriver, QueryConfig } from "../../src/Neo4j.ts"
 import { Query } from "./queries.ts"
 import { CONCURRENCY, CONSUMERS, type Consume, type Context, counter, type Implementation, type Outcome, rowsOf } from "./workloads.ts"
 
@@ -16,6 +16,27 @@ const stream = (query: (n: number) => string, consume: Consume) => (driver: Neo4
     const { onRecord, state } = counter(consume, ctx)
     return Stream.runForEach(driver.stream(query(ctx.size)), (record) => Effect.sync(() => onRecord(record))).pipe(
       Effect.map(() => state)
+    )
+  }))
+
+/**
+ * Workload (b): `size` `executeQuery("RETURN 1 AS n")` in {@link CONCURRENCY} fibers; `config`
+ * goes to every query (the routed workloads ask for readers).
+ *
+ * @since 0.1.0
+ * @category workloads
+ */
+export const concurrentQueries = (driver: Neo4jDriver, size: number, config?: QueryConfig): Promise<Outcome> =>
+  Effect.runPromise(Effect.suspend(() => {
+    let checksum = 0
+    const worker = Effect.gen(function*() {
+      for (let i = 0; i < size / CONCURRENCY; i++) {
+        const result = yield* driver.executeQuery(Query.returnOne, {}, config)
+        checksum += result.records[0]!.get("n") as number
+      }
+    })
+    return Effect.forEach(Array.from({ length: CONCURRENCY }), () => worker, { concurrency: CONCURRENCY, discard: true }).pipe(
+      Effect.map(() => ({ count: size, checksum }))
     )
   }))
 
@@ -36,19 +57,7 @@ export const ours: Implementation<Neo4jDriver> = {
       }
       return { count: size, checksum }
     }))),
-  concurrent: (driver, { size }) =>
-    Effect.runPromise(Effect.suspend(() => {
-      let checksum = 0
-      const worker = Effect.gen(function*() {
-        for (let i = 0; i < size / CONCURRENCY; i++) {
-          const result = yield* driver.executeQuery(Query.returnOne)
-          checksum += result.records[0]!.get("n") as number
-        }
-      })
-      return Effect.forEach(Array.from({ length: CONCURRENCY }), () => worker, { concurrency: CONCURRENCY, discard: true }).pipe(
-        Effect.map(() => ({ count: size, checksum }))
-      )
-    })),
+  concurrent: (driver, { size }) => concurrentQueries(driver, size),
   scalars: stream(Query.scalars, CONSUMERS.scalars),
   nodes: stream(Query.nodes, CONSUMERS.nodes),
   wide: stream(Query.wide, CONSUMERS.wide),

@@ -23,6 +23,10 @@ const REPLAY = join(dirname(fileURLToPath(import.meta.url)), "replay-server.ts")
 export interface ReplayProcess {
   readonly uri: string
   readonly pid: number
+  /** `bolt+ssc://` address of the TLS listener (`tls: true`) */
+  readonly tlsUri?: string | undefined
+  /** `neo4j://` address of the stub cluster's first server (`cluster: n`), and its control port */
+  readonly cluster?: { readonly uri: string; readonly ports: ReadonlyArray<number>; readonly control: number } | undefined
   readonly stop: () => Promise<void>
 }
 
@@ -41,21 +45,35 @@ export const stopChild = (child: ChildProcess): Promise<void> =>
   })
 
 /**
- * Starts the replay server for `sizes` and waits until it listens.
+ * Starts the replay server for `sizes` (with a TLS listener and a stub cluster when asked) and
+ * waits until it listens.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const spawnReplayServer = async (sizes: Sizes): Promise<ReplayProcess> => {
-  const child = spawn(process.execPath, [REPLAY, "--sizes", JSON.stringify(sizes)], {
-    stdio: ["pipe", "pipe", "inherit"]
-  })
+export const spawnReplayServer = async (
+  sizes: Sizes,
+  options: { readonly tls?: boolean; readonly cluster?: number } = {}
+): Promise<ReplayProcess> => {
+  const args = [REPLAY, "--sizes", JSON.stringify(sizes)]
+  if (options.tls === true) args.push("--tls")
+  if (options.cluster !== undefined) args.push("--cluster", String(options.cluster))
+  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] })
+  let tlsUri: string | undefined
+  let cluster: ReplayProcess["cluster"]
   const port = await new Promise<number>((resolvePort, reject) => {
     createInterface({ input: child.stdout }).on("line", (line) => {
+      const tls = /^REPLAY_TLS (\d+)$/.exec(line)
+      if (tls !== null) tlsUri = `bolt+ssc://127.0.0.1:${tls[1]}`
+      const stub = /^REPLAY_CLUSTER ([\d,]+) (\d+)$/.exec(line)
+      if (stub !== null) {
+        const ports = stub[1]!.split(",").map(Number)
+        cluster = { uri: `neo4j://127.0.0.1:${ports[0]}`, ports, control: Number(stub[2]) }
+      }
       const match = /^REPLAY_READY (\d+)$/.exec(line)
       if (match !== null) resolvePort(Number(match[1]))
     })
     child.once("exit", (code) => reject(new Error(`replay server exited with ${code} before it was ready`)))
   })
-  return { uri: `bolt://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) }
+  return { uri: `bolt://127.0.0.1:${port}`, pid: child.pid!, tlsUri, cluster, stop: () => stopChild(child) }
 }

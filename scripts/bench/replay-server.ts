@@ -6,13 +6,22 @@
  * encoders, so a PULL costs the server one slice of a buffer: what the benchmark measures is the
  * client. Parameters are never decoded.
  *
- * CLI: `node scripts/bench/replay-server.ts [--port N] [--quick | --sizes JSON]`; prints
- * `REPLAY_READY <port>` once listening and exits when its stdin closes (the parent went away).
+ * CLI: `node scripts/bench/replay-server.ts [--port N] [--quick | --sizes JSON] [--tls] [--cluster N]`;
+ * prints `REPLAY_TLS <port>` (`--tls`: the same server behind TLS, self-signed), `REPLAY_CLUSTER
+ * <port,port,...> <control port>` (`--cluster N`: a stub cluster of N servers whose ROUTE names the
+ * first as writer and the others as readers; the control port answers every connection with the RUN
+ * count of each), then `REPLAY_READY <port>` once listening; exits when its stdin closes (the
+ * parent went away).
  *
  * @since 0.1.0
  */
 import { Buffer } from "node:buffer"
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { createServer as createTlsServer } from "node:tls"
 import { pathToFileURL } from "node:url"
 import * as ValueCodec from "../../src/bolt/ValueCodec.ts"
 import { Dechunker } from "../../src/bolt/Chunking.ts"
@@ -129,6 +138,9 @@ const TAG_NAMES = new Map(Object.entries(RequestTag).map(([name, tag]) => [tag a
 const runInTx = (result: EncodedResult, qid: number): Buffer =>
   (result.runInTx[qid] ??= success({ t_first: SERVER_MILLIS, fields: result.fixture.fields, qid }))
 
+/** The addresses a ROUTE is answered with (known once every listener has its port). */
+type RoutingAnswer = () => { readonly writers: Array<string>; readonly readers: Array<string>; readonly routers: Array<string> }
+
 interface Cursor {
   readonly result: EncodedResult
   readonly qid: number
@@ -152,14 +164,14 @@ class ReplayConnection {
   private readonly socket: Socket
   private readonly catalog: ReadonlyMap<string, EncodedResult>
   private readonly id: number
-  private readonly port: number
+  private readonly routing: RoutingAnswer
   private readonly counts: Map<string, number>
 
-  constructor(socket: Socket, catalog: ReadonlyMap<string, EncodedResult>, id: number, port: number, counts: Map<string, number>) {
+  constructor(socket: Socket, catalog: ReadonlyMap<string, EncodedResult>, id: number, routing: RoutingAnswer, counts: Map<string, number>) {
     this.socket = socket
     this.catalog = catalog
     this.id = id
-    this.port = port
+    this.routing = routing
     this.counts = counts
     socket.setNoDelay(true)
     socket.on("data", (piece: Buffer) => this.onData(piece))
@@ -286,13 +298,13 @@ class ReplayConnection {
       case RequestTag.TELEMETRY:
         return this.send(Canned.EMPTY)
       case RequestTag.ROUTE: {
-        const address = `127.0.0.1:${this.port}`
+        const { writers, readers, routers } = this.routing()
         return this.send(success({
           rt: {
             servers: [
-              { addresses: [address], role: "WRITE" },
-              { addresses: [address], role: "READ" },
-              { addresses: [address], role: "ROUTE" }
+              { addresses: writers, role: "WRITE" },
+              { addresses: readers, role: "READ" },
+              { addresses: routers, role: "ROUTE" }
             ],
             ttl: ROUTING_TTL_SECONDS,
             db: DATABASE
@@ -359,42 +371,121 @@ export interface ReplayServer {
   readonly uri: string
   /** requests received by message name (and socket reads), since start or the last reset */
   readonly counts: Map<string, number>
+  /** the TLS listener (self-signed certificate) of the same server, when asked for */
+  readonly tlsPort?: number | undefined
+  /** the stub cluster, when asked for: its servers' ports (the first is the writer) */
+  readonly cluster?: { readonly ports: ReadonlyArray<number>; readonly counts: ReadonlyArray<Map<string, number>> } | undefined
   readonly close: () => Promise<void>
 }
 
 /**
- * Encodes the catalog for `sizes` and listens on 127.0.0.1.
+ * Extra listeners of a replay server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReplayOptions {
+  /** also listen with TLS (a fresh self-signed certificate for 127.0.0.1) */
+  readonly tls?: boolean | undefined
+  /**
+   * also run a stub cluster of this many servers on ports of their own, sharing the catalog: ROUTE
+   * names the first as the writer, the others as readers, all of them as routers (as a three-core
+   * Neo4j cluster answers, reads not on the writer)
+   */
+  readonly cluster?: number | undefined
+}
+
+const selfSigned = (): { key: string; cert: string } => {
+  const dir = mkdtempSync(join(tmpdir(), "replay-tls-"))
+  try {
+    execFileSync("openssl", [
+      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1"
+    ], { stdio: "ignore" })
+    return { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const listen = (server: Server, port: number): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port))
+  })
+
+/**
+ * Encodes the catalog for `sizes` and listens on 127.0.0.1 (and on the extra listeners of
+ * `options`).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const startReplayServer = async (sizes: Sizes, port = 0): Promise<ReplayServer> => {
+export const startReplayServer = async (sizes: Sizes, port = 0, options: ReplayOptions = {}): Promise<ReplayServer> => {
   const catalog = new Map<string, EncodedResult>()
   for (const [query, fixture] of fixtures(sizes)) catalog.set(query, encodeResult(fixture))
   let connections = 0
-  const counts = new Map<string, number>()
   const sockets = new Set<Socket>()
-  let actualPort = port
-  const server: Server = createServer((socket) => {
+  const servers: Array<Server> = []
+  const accept = (routing: RoutingAnswer, counts: Map<string, number>) => (socket: Socket) => {
     sockets.add(socket)
     socket.on("close", () => sockets.delete(socket))
-    new ReplayConnection(socket, catalog, connections++, actualPort, counts)
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject)
-    server.listen(port, "127.0.0.1", () => resolve())
-  })
-  actualPort = (server.address() as AddressInfo).port
-  return {
-    port: actualPort,
-    uri: `bolt://127.0.0.1:${actualPort}`,
-    counts,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy()
-        server.close(() => resolve())
-      })
+    new ReplayConnection(socket, catalog, connections++, routing, counts)
   }
+  const serve = async (make: (handler: (socket: Socket) => void) => Server, routing: RoutingAnswer, counts: Map<string, number>, at = 0) => {
+    const server = make(accept(routing, counts))
+    servers.push(server)
+    return listen(server, at)
+  }
+  const address = (p: number) => `127.0.0.1:${p}`
+  const counts = new Map<string, number>()
+  // A single server routes to itself.
+  let mainPort = 0
+  const self: RoutingAnswer = () => ({ writers: [address(mainPort)], readers: [address(mainPort)], routers: [address(mainPort)] })
+  mainPort = await serve((h) => createServer(h), self, counts, port)
+  let tlsPort: number | undefined
+  if (options.tls === true) {
+    const credentials = selfSigned()
+    tlsPort = await serve((h) => createTlsServer(credentials, h), () => {
+      const a = address(tlsPort!)
+      return { writers: [a], readers: [a], routers: [a] }
+    }, counts)
+  }
+  let cluster: ReplayServer["cluster"]
+  if (options.cluster !== undefined && options.cluster > 0) {
+    const ports: Array<number> = []
+    const clusterCounts = Array.from({ length: options.cluster }, () => new Map<string, number>())
+    const routing: RoutingAnswer = () => ({
+      writers: [address(ports[0]!)],
+      readers: ports.length > 1 ? ports.slice(1).map(address) : [address(ports[0]!)],
+      routers: ports.map(address)
+    })
+    for (const c of clusterCounts) ports.push(await serve((h) => createServer(h), routing, c))
+    cluster = { ports, counts: clusterCounts }
+  }
+  return {
+    port: mainPort,
+    uri: `bolt://${address(mainPort)}`,
+    counts,
+    tlsPort,
+    cluster,
+    close: () => {
+      for (const socket of sockets) socket.destroy()
+      return Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => undefined)
+    }
+  }
+}
+
+/**
+ * Serves the stub cluster's RUN counts per server: every connection to the returned port gets
+ * `{"runs":[...]}` (one number per cluster server, in port order) and is closed.
+ */
+const serveClusterCounts = (cluster: NonNullable<ReplayServer["cluster"]>): Promise<{ port: number; server: Server }> => {
+  const server = createServer((socket) => {
+    socket.on("error", () => socket.destroy())
+    socket.end(JSON.stringify({ runs: cluster.counts.map((c) => c.get("RUN") ?? 0) }))
+  })
+  return listen(server, 0).then((port) => ({ port, server }))
 }
 
 const main = async (): Promise<void> => {
@@ -408,7 +499,13 @@ const main = async (): Promise<void> => {
     : args.includes("--quick")
     ? QUICK_SIZES
     : FULL_SIZES
-  const server = await startReplayServer(sizes, Number(value("--port") ?? 0))
+  const server = await startReplayServer(sizes, Number(value("--port") ?? 0), {
+    tls: args.includes("--tls"),
+    cluster: value("--cluster") === undefined ? undefined : Number(value("--cluster"))
+  })
+  if (server.tlsPort !== undefined) process.stdout.write(`REPLAY_TLS ${server.tlsPort}\n`)
+  const control = server.cluster === undefined ? undefined : await serveClusterCounts(server.cluster)
+  if (server.cluster !== undefined) process.stdout.write(`REPLAY_CLUSTER ${server.cluster.ports.join(",")} ${control!.port}\n`)
   process.stdout.write(`REPLAY_READY ${server.port}\n`)
   const stop = () => void server.close().then(() => process.exit(0))
   process.stdin.on("end", stop)

@@ -24,6 +24,8 @@ import { execFileSync, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { mkdir, readFile, writeFile } from "node:fs/promises"
 import { cpus, loadavg, totalmem } from "node:os"
+import { performance } from "node:perf_hooks"
+import { gzipSync } from "node:zlib"
 import { dirname, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
@@ -31,6 +33,7 @@ import { compileCopy, type CompiledCopy } from "./compile.ts"
 import { summarizeProfile } from "./profile.ts"
 import { spawnReplayServer } from "./replay-process.ts"
 import { FULL_SIZES, QUICK_SIZES, Query, type Sizes } from "./queries.ts"
+import { EXTRA_WORKLOADS } from "./extras.ts"
 import type { MemoryResult, Side, TimeResult, WorkerConfig } from "./worker.ts"
 import { WORKLOADS } from "./workloads.ts"
 
@@ -67,10 +70,16 @@ const REPLAY_TARGETS: Readonly<Record<string, number>> = {
 }
 /** Against the real Neo4j: never slower, on any workload. */
 const NEO4J_TARGET = 1
+/** Issue 18, replay server: ours / protocol floor at most this (medians). */
+const FLOOR_TARGETS: Readonly<Record<string, number>> = { seq: 1.3, concurrent: 1.5 }
+/** Issue 18: cold start and bundle bytes at most neo4j-driver's. */
+const STARTUP_TARGET = 1
 /** "flat memory while streaming": RSS may not keep growing in the second half of a stream. */
 const FLAT_GROWTH_MB = 16
 
 type ServerName = "replay" | "neo4j"
+/** servers of the stub cluster (routed workloads) */
+const CLUSTER_SIZE = 3
 
 interface Options {
   readonly servers: ReadonlyArray<ServerName>
@@ -89,18 +98,23 @@ interface Options {
 const TIME_NAMES: ReadonlyArray<string> = WORKLOADS.map((w) => w.name)
 const STREAM_NAMES = WORKLOADS.filter((w) => w.streaming).map((w) => w.name)
 const MEMORY_NAMES = STREAM_NAMES.map((n) => `rss-${n}`)
+const STARTUP_NAMES = ["coldstart", "bundle", "connect", "connect-tls"]
+const SCALE_NAMES = ["scale", "routed", "routed-direct"]
+const ALL_NAMES = [...TIME_NAMES, ...MEMORY_NAMES, ...STARTUP_NAMES, ...SCALE_NAMES]
 const GROUPS: Readonly<Record<string, ReadonlyArray<string>>> = {
-  all: [...TIME_NAMES, ...MEMORY_NAMES],
+  all: ALL_NAMES,
   time: TIME_NAMES,
   stream: STREAM_NAMES,
   rss: MEMORY_NAMES,
-  memory: MEMORY_NAMES
+  memory: MEMORY_NAMES,
+  startup: STARTUP_NAMES,
+  scale: SCALE_NAMES
 }
 
 const usage = `usage: node scripts/bench/run.ts [--server replay|neo4j|both] [--workloads a,b,...] [--reps N]
   [--warmup N] [--mem-reps N] [--quick] [--json FILE] [--official-stream observer|iterator]
   [--profile DIR [--profile-side ours|official]]
-workloads: ${[...TIME_NAMES, ...MEMORY_NAMES].join(", ")}; groups: ${Object.keys(GROUPS).join(", ")}`
+workloads: ${ALL_NAMES.join(", ")}; groups: ${Object.keys(GROUPS).join(", ")}`
 
 const parseArgs = (argv: ReadonlyArray<string>): Options => {
   const values = new Map<string, string>()
@@ -133,7 +147,7 @@ const parseArgs = (argv: ReadonlyArray<string>): Options => {
   if (!["replay", "neo4j", "both"].includes(server)) throw new Error(`--server must be replay, neo4j or both\n${usage}`)
   const names = (values.get("--workloads") ?? "all").split(",").filter(Boolean).flatMap((n) => GROUPS[n] ?? [n])
   for (const name of names) {
-    if (!TIME_NAMES.includes(name) && !MEMORY_NAMES.includes(name)) throw new Error(`unknown workload ${name}\n${usage}`)
+    if (!ALL_NAMES.includes(name)) throw new Error(`unknown workload ${name}\n${usage}`)
   }
   const count = (key: string, fallback: number) => {
     const raw = values.get(key)
@@ -167,14 +181,19 @@ interface BenchServer {
   readonly username: string
   readonly password: string
   readonly version: string
+  /** replay only: the TLS listener and the stub cluster */
+  readonly tlsUri?: string | undefined
+  readonly cluster?: { readonly uri: string; readonly control: number } | undefined
   readonly stop: () => Promise<void>
 }
 
 const startReplay = async (sizes: Sizes): Promise<BenchServer> => {
-  const replay = await spawnReplayServer(sizes)
+  const replay = await spawnReplayServer(sizes, { tls: true, cluster: CLUSTER_SIZE })
   return {
     name: "replay",
     uri: replay.uri,
+    tlsUri: replay.tlsUri,
+    cluster: replay.cluster,
     username: "neo4j",
     password: "replay",
     version: "replay server (Bolt 5.8, answers as Neo4j 5.26)",
@@ -232,11 +251,12 @@ const cleanNeo4jWrites = async (server: BenchServer) => {
 // workers
 
 /** The modules a worker needs besides `src/` (compiled for memory workers, see compile.ts). */
-const WORKER_MODULES = ["worker", "workloads", "queries", "ours", "official"].map((m) => `scripts/bench/${m}.ts`)
+const WORKER_MODULES = ["worker", "drivers", "workloads", "queries", "ours", "official", "wrapped", "coldstart"].map((m) => `scripts/bench/${m}.ts`)
 let compiled: Promise<CompiledCopy> | undefined
 const compiledWorker = async (): Promise<string> => (await (compiled ??= compileCopy(ROOT, WORKER_MODULES))).worker
+const compiledColdStart = async (): Promise<string> => join(dirname(await compiledWorker()), "coldstart.js")
 
-const runWorker = <R>(config: WorkerConfig, nodeFlags: ReadonlyArray<string> = [], worker = WORKER): Promise<R> =>
+const runWorker = <R>(config: WorkerConfig | Record<string, unknown>, nodeFlags: ReadonlyArray<string> = [], worker = WORKER): Promise<R> =>
   new Promise((done, reject) => {
     const child = spawn(process.execPath, [...nodeFlags, worker, JSON.stringify(config)], {
       stdio: ["ignore", "pipe", "inherit"],
@@ -272,39 +292,60 @@ const summarize = (samples: ReadonlyArray<number>): Summary => {
   return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, samples }
 }
 
+type Unit = "ms" | "MB" | "conn/s" | "q/s" | "bytes" | "B/query"
+
 interface Row {
-  readonly server: ServerName
+  readonly server: ServerName | "none"
   readonly workload: string
   readonly description: string
-  readonly unit: "ms" | "MB"
-  readonly ours: Summary
-  readonly official: Summary
-  readonly ratio: number
-  readonly target: number | undefined
+  readonly unit: Unit
+  /** whether a smaller value is better (times, memory, bytes) */
+  readonly lowerIsBetter: boolean
+  readonly sides: Partial<Record<Side, Summary>>
+  /** how many times better ours is than the wrapped driver (> 1: ours better) */
+  readonly ratio: number | undefined
+  /** the same against bare neo4j-driver */
+  readonly ratioOfficial: number | undefined
+  /** ours / floor (how many floors ours costs) */
+  readonly floorRatio: number | undefined
+  readonly target: string | undefined
   readonly met: boolean | undefined
   readonly note?: string | undefined
   /** client CPU milliseconds per sample (time workloads) */
-  readonly cpu?: { readonly ours: Summary; readonly official: Summary } | undefined
+  readonly cpu?: Partial<Record<Side, Summary>> | undefined
 }
 
 const sig = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2))
-const cell = (s: Summary): string => s.samples.length > 1 ? `${sig(s.median)} (${sig(s.min)}-${sig(s.max)})` : sig(s.median)
+const cell = (s: Summary | undefined): string =>
+  s === undefined ? "" : s.samples.length > 1 ? `${sig(s.median)} (${sig(s.min)}-${sig(s.max)})` : sig(s.median)
+const times = (x: number | undefined): string => (x === undefined ? "" : `${x.toFixed(2)}x`)
+
+/** How many times better `ours` is than `other`, for a unit where lower or higher is better. */
+const better = (ours: Summary | undefined, other: Summary | undefined, lowerIsBetter: boolean): number | undefined =>
+  ours === undefined || other === undefined ? undefined : lowerIsBetter ? other.median / ours.median : ours.median / other.median
+
+const cpuRatio = (r: Row, side: Side): number | undefined => better(r.cpu?.ours, r.cpu?.[side], true)
 
 const renderTable = (rows: ReadonlyArray<Row>): string => {
-  const header = ["server", "workload", "unit", "ours", "neo4j-driver", "ratio", "cpu ratio", "target"]
+  const header = ["server", "workload", "unit", "ours", "wrapped", "neo4j-driver", "floor", "vs wrapped", "vs driver", "ours/floor", "cpu vs wrapped", "target"]
   const body = rows.map((r) => [
     r.server,
     r.description,
     r.unit,
-    cell(r.ours),
-    cell(r.official),
-    `${r.ratio.toFixed(2)}x`,
-    r.cpu === undefined ? "" : `${(r.cpu.official.median / r.cpu.ours.median).toFixed(2)}x`,
-    r.target === undefined ? "" : `>= ${r.target}x ${r.met ? "met" : "MISSED"}${r.note ? ` (${r.note})` : ""}`
+    cell(r.sides.ours),
+    cell(r.sides.wrapped),
+    cell(r.sides.official),
+    cell(r.sides.floor),
+    times(r.ratio),
+    times(r.ratioOfficial),
+    times(r.floorRatio),
+    times(cpuRatio(r, "wrapped")),
+    r.target === undefined ? "" : `${r.target} ${r.met ? "met" : "MISSED"}`
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)))
   const line = (cells: ReadonlyArray<string>) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`
-  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n")
+  const notes = rows.filter((r) => r.note !== undefined).map((r) => `- ${r.server} ${r.workload}: ${r.note}`)
+  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line), "", ...notes].join("\n")
 }
 
 const log = (message: string) => process.stderr.write(`${message}\n`)
@@ -333,15 +374,73 @@ const gitRevision = (): string => {
 
 const baseConfig = (server: BenchServer, options: Options) => ({
   uri: server.uri,
+  tlsUri: server.tlsUri,
+  clusterUri: server.cluster?.uri,
+  clusterControl: server.cluster?.control,
   username: server.username,
   password: server.password,
   fetchSize: Defaults.FETCH_SIZE,
-  officialStream: options.officialStream
+  officialStream: options.officialStream,
+  replay: server.name === "replay"
 })
 
-const timeRow = async (server: BenchServer, options: Options, name: string): Promise<Row> => {
-  const w = WORKLOADS.find((x) => x.name === name)!
-  const size = w.size(options.sizes)
+const SIDES: ReadonlyArray<Side> = ["ours", "wrapped", "official", "floor"]
+const summarizeSides = (values: Partial<Record<Side, ReadonlyArray<number>>>): Partial<Record<Side, Summary>> =>
+  Object.fromEntries(SIDES.filter((side) => values[side] !== undefined && values[side]!.length > 0).map((side) => [side, summarize(values[side]!)]))
+
+/** A row from per-side samples: ratios against the wrapped and the bare driver, and the floor. */
+const makeRow = (
+  base: { server: ServerName | "none"; workload: string; description: string; unit: Unit; lowerIsBetter: boolean; note?: string | undefined },
+  sides: Partial<Record<Side, Summary>>,
+  target: { text: string; met: boolean } | undefined,
+  cpu?: Partial<Record<Side, Summary>>
+): Row => ({
+  ...base,
+  sides,
+  ratio: better(sides.ours, sides.wrapped, base.lowerIsBetter),
+  ratioOfficial: better(sides.ours, sides.official, base.lowerIsBetter),
+  floorRatio: sides.floor === undefined || sides.ours === undefined
+    ? undefined
+    : base.lowerIsBetter
+    ? sides.ours.median / sides.floor.median
+    : sides.floor.median / sides.ours.median,
+  target: target?.text,
+  met: target?.met,
+  cpu
+})
+
+const checkChecksums = (name: string, outcomes: TimeResult["outcomes"]) => {
+  const reference = outcomes.ours ?? outcomes.official
+  for (const side of SIDES) {
+    const o = outcomes[side]
+    if (o === undefined || reference === undefined) continue
+    if (Math.abs(o.checksum - reference.checksum) > 1e-9 * Math.max(1, Math.abs(reference.checksum))) {
+      log(`  warning: ${name} checksums differ (ours ${reference.checksum}, ${side} ${o.checksum})`)
+    }
+  }
+}
+
+const timeTarget = (server: BenchServer, name: string, ratio: number | undefined, floorRatio: number | undefined) => {
+  const vs = server.name === "replay" ? REPLAY_TARGETS[name] : NEO4J_TARGET
+  const floor = server.name === "replay" ? FLOOR_TARGETS[name] : undefined
+  if (vs === undefined && floor === undefined) return undefined
+  const parts: Array<string> = []
+  let met = true
+  if (vs !== undefined) {
+    parts.push(`>= ${vs}x wrapped`)
+    met &&= ratio !== undefined && ratio >= vs
+  }
+  if (floor !== undefined) {
+    parts.push(`<= ${floor}x floor`)
+    met &&= floorRatio !== undefined && floorRatio <= floor
+  }
+  return { text: parts.join(", "), met }
+}
+
+const timeRow = async (server: BenchServer, options: Options, name: string): Promise<Array<Row>> => {
+  const w = WORKLOADS.find((x) => x.name === name)
+  const extra = EXTRA_WORKLOADS[name]
+  const size = w !== undefined ? w.size(options.sizes) : extra!.size(options.sizes, options.quick)
   const result = await runWorker<TimeResult>({
     ...baseConfig(server, options),
     mode: "time",
@@ -350,36 +449,72 @@ const timeRow = async (server: BenchServer, options: Options, name: string): Pro
     warmup: options.warmup,
     reps: options.reps
   }, ["--expose-gc"])
-  const { ours: o, official: f } = result.outcomes
-  const agree = Math.abs(o.checksum - f.checksum) <= 1e-9 * Math.max(1, Math.abs(f.checksum))
-  if (!agree) log(`  warning: ${name} checksums differ (ours ${o.checksum}, neo4j-driver ${f.checksum})`)
-  const ours = summarize(result.ours)
-  const official = summarize(result.official)
-  const ratio = official.median / ours.median
-  const target = server.name === "replay" ? REPLAY_TARGETS[name] : NEO4J_TARGET
-  return {
-    server: server.name,
-    workload: name,
-    description: `(${w.item}) ${w.describe(size)}`,
-    unit: "ms",
-    ours,
-    official,
-    ratio,
-    target,
-    met: target === undefined ? undefined : ratio >= target,
-    cpu: { ours: summarize(result.cpu.ours), official: summarize(result.cpu.official) }
+  checkChecksums(name, result.outcomes)
+  const samples = summarizeSides(result.samples)
+  const cpu = summarizeSides(result.cpu)
+  const description = w !== undefined ? `(${w.item}) ${w.describe(size)}` : extra!.describe(size)
+  const base = { server: server.name, workload: name, description }
+  if (name.startsWith("connect")) {
+    // Connections per second: higher is better.
+    const perSecond = Object.fromEntries(Object.entries(result.samples).map(([side, ms]) => [side, ms.map((x) => (size * 1000) / x)]))
+    return [makeRow({ ...base, unit: "conn/s", lowerIsBetter: false }, summarizeSides(perSecond), undefined, cpu)]
   }
+  if (name === "scale") return scaleRows(base, size, result, cpu)
+  const note = name === "routed" ? spreadNote(result) : undefined
+  const row = makeRow({ ...base, unit: "ms", lowerIsBetter: true, note }, samples, undefined, cpu)
+  const target = extra === undefined ? timeTarget(server, name, row.ratio, row.floorRatio) : undefined
+  return [{ ...row, target: target?.text, met: target?.met }]
 }
+
+const medianOf = (xs: ReadonlyArray<number> | undefined): number | undefined => (xs === undefined ? undefined : summarize(xs).median)
+
+const spreadNote = (result: TimeResult): string =>
+  "share of RUNs per server (writer, reader, reader): " +
+  (["ours", "wrapped", "official"] as const).map((side) => {
+    const extras = result.extras[side] ?? {}
+    const shares = Object.keys(extras).sort().map((key) => `${((medianOf(extras[key]) ?? 0) * 100).toFixed(0)}%`)
+    return `${side} ${shares.join("/")}`
+  }).join("; ")
+
+const scaleRows = (
+  base: { server: ServerName; workload: string; description: string },
+  size: number,
+  result: TimeResult,
+  cpu: Partial<Record<Side, Summary>>
+): Array<Row> => {
+  const derived = (f: (ms: number) => number) =>
+    summarizeSides(Object.fromEntries(Object.entries(result.samples).map(([side, ms]) => [side, ms.map(f)])))
+  const extra = (key: string) =>
+    summarizeSides(Object.fromEntries(Object.entries(result.extras).map(([side, extras]) => [side, extras[key] ?? []])))
+  const after = summarizeSides(Object.fromEntries(
+    Object.entries(result.after).map(([side, extras]) => [side, extras.bytesPerWaitingQuery === undefined ? [] : [extras.bytesPerWaitingQuery]])
+  ))
+  return [
+    makeRow({ ...base, workload: "scale-throughput", description: `${base.description}: throughput`, unit: "q/s", lowerIsBetter: false },
+      derived((ms) => (size * 1000) / ms), undefined, cpu),
+    makeRow({ ...base, workload: "scale-p50", description: `${base.description}: p50 latency`, unit: "ms", lowerIsBetter: true }, extra("p50Ms"), undefined),
+    makeRow({ ...base, workload: "scale-p99", description: `${base.description}: p99 latency`, unit: "ms", lowerIsBetter: true }, extra("p99Ms"), undefined),
+    makeRow({
+      ...base,
+      workload: "scale-waiting",
+      description: `heap per query waiting for a connection (${size.toLocaleString("en-US")} waiting, pool held)`,
+      unit: "B/query",
+      lowerIsBetter: true
+    }, after, undefined)
+  ]
+}
+
+const MEMORY_SIDES: ReadonlyArray<Side> = ["ours", "wrapped", "official"]
 
 const memoryRow = async (server: BenchServer, options: Options, name: string): Promise<Row> => {
   const streamName = name.slice("rss-".length)
   const w = WORKLOADS.find((x) => x.name === streamName)!
   const size = w.size(options.sizes)
-  const results: Record<Side, Array<MemoryResult>> = { ours: [], official: [] }
+  const results: Partial<Record<Side, Array<MemoryResult>>> = {}
   for (let i = 0; i < options.memReps; i++) {
-    const order: Array<Side> = i % 2 === 0 ? ["ours", "official"] : ["official", "ours"]
+    const order = MEMORY_SIDES.map((_, k) => MEMORY_SIDES[(k + i) % MEMORY_SIDES.length]!)
     for (const side of order) {
-      results[side].push(
+      ;(results[side] ??= []).push(
         await runWorker<MemoryResult>({
           ...baseConfig(server, options),
           mode: "memory",
@@ -392,42 +527,106 @@ const memoryRow = async (server: BenchServer, options: Options, name: string): P
       )
     }
   }
-  const ours = summarize(results.ours.map((r) => r.peakRssMb))
-  const official = summarize(results.official.map((r) => r.peakRssMb))
-  const growth = (side: Side) => Math.max(...results[side].map((r) => r.lateGrowthMb))
+  const sides = summarizeSides(Object.fromEntries(Object.entries(results).map(([side, rs]) => [side, rs.map((r) => r.peakRssMb)])))
+  const growth = (side: Side) => Math.max(...(results[side] ?? []).map((r) => r.lateGrowthMb))
   const flat = growth("ours") <= FLAT_GROWTH_MB
-  const ratio = official.median / ours.median
+  const baseline = (side: Side) => summarize((results[side] ?? []).map((r) => r.baselineRssMb)).median.toFixed(0)
+  const note = `connected: ${MEMORY_SIDES.map((side) => `${side} ${baseline(side)} MB`).join(", ")}; late growth ` +
+    `${MEMORY_SIDES.map((side) => `${side} ${growth(side).toFixed(1)} MB`).join(", ")}${flat ? "" : ", NOT FLAT"}`
+  const row = makeRow({ server: server.name, workload: name, description: `(f) peak RSS, ${w.describe(size)}`, unit: "MB", lowerIsBetter: true, note }, sides, undefined)
   const target = server.name === "replay" ? REPLAY_TARGETS[name] : NEO4J_TARGET
-  const baseline = (side: Side) => summarize(results[side].map((r) => r.baselineRssMb)).median.toFixed(0)
-  const note = `connected: ours ${baseline("ours")} MB, official ${baseline("official")} MB; ` +
-    `late growth ours ${growth("ours").toFixed(1)} MB, official ${growth("official").toFixed(1)} MB${flat ? "" : ", NOT FLAT"}`
   return {
-    server: server.name,
-    workload: name,
-    description: `(f) peak RSS, ${w.describe(size)}`,
-    unit: "MB",
-    ours,
-    official,
-    ratio,
-    target,
-    met: target === undefined ? undefined : ratio >= target && (server.name === "replay" || flat),
-    note
+    ...row,
+    target: target === undefined ? undefined : `>= ${target}x wrapped`,
+    met: target === undefined ? undefined : (row.ratio ?? 0) >= target && (server.name === "replay" || flat)
   }
+}
+
+/** Cold start: a fresh process per sample and side, rotating the sides. */
+const coldStartRow = async (server: BenchServer, options: Options): Promise<Row> => {
+  const script = await compiledColdStart()
+  const inProcess: Partial<Record<Side, Array<number>>> = {}
+  const wall: Partial<Record<Side, Array<number>>> = {}
+  for (let i = 0; i < options.reps; i++) {
+    const order = MEMORY_SIDES.map((_, k) => MEMORY_SIDES[(k + i) % MEMORY_SIDES.length]!)
+    for (const side of order) {
+      const started = performance.now()
+      const result = await runWorker<{ ms: number }>({ uri: server.uri, username: server.username, password: server.password, driver: side, workload: "coldstart", mode: "cold" }, [], script)
+      ;(wall[side] ??= []).push(performance.now() - started)
+      ;(inProcess[side] ??= []).push(result.ms)
+    }
+  }
+  const wallSides = summarizeSides(wall)
+  const note = `whole process (node start to exit): ${MEMORY_SIDES.map((side) => `${side} ${sig(wallSides[side]!.median)} ms`).join(", ")}`
+  const row = makeRow({
+    server: server.name,
+    workload: "coldstart",
+    description: "cold start: import to first row of RETURN 1, fresh process",
+    unit: "ms",
+    lowerIsBetter: true,
+    note
+  }, summarizeSides(inProcess), undefined)
+  return { ...row, target: `<= neo4j-driver`, met: (row.ratioOfficial ?? 0) >= STARTUP_TARGET }
+}
+
+/** Bundle bytes of the minimal programs of `bundle/`, esbuild, minified, tree-shaken. */
+const bundleRow = async (): Promise<Row> => {
+  const { build, version } = await import("esbuild")
+  const bytes: Partial<Record<Side, Array<number>>> = {}
+  const gzip: Array<string> = []
+  for (const side of MEMORY_SIDES) {
+    const result = await build({
+      entryPoints: [join(HERE, "bundle", `${side}.ts`)],
+      bundle: true,
+      minify: true,
+      treeShaking: true,
+      platform: "node",
+      format: "esm",
+      target: "node22",
+      write: false,
+      logLevel: "warning"
+    })
+    const output = result.outputFiles[0]!.contents
+    bytes[side] = [output.length]
+    gzip.push(`${side} ${gzipSync(output).length.toLocaleString("en-US")}`)
+  }
+  const row = makeRow({
+    server: "none",
+    workload: "bundle",
+    description: `bundle of a minimal program (esbuild ${version}, minified, tree-shaken, node ESM)`,
+    unit: "bytes",
+    lowerIsBetter: true,
+    note: `gzipped bytes: ${gzip.join(", ")}`
+  }, summarizeSides(bytes), undefined)
+  return { ...row, target: `<= neo4j-driver`, met: (row.ratioOfficial ?? 0) >= STARTUP_TARGET }
+}
+
+const rowsFor = async (server: BenchServer, options: Options, name: string): Promise<Array<Row>> => {
+  if (name.startsWith("rss-")) return [await memoryRow(server, options, name)]
+  if (name === "coldstart") return [await coldStartRow(server, options)]
+  return timeRow(server, options, name)
+}
+
+/** Whether `name` runs on `server` (TLS, the stub cluster and the scale run exist on the replay server only). */
+const runsOn = (server: BenchServer, name: string): boolean => {
+  if (name === "bundle") return false
+  const extra = EXTRA_WORKLOADS[name]
+  return extra === undefined || server.name === "replay" || !extra.replayOnly
 }
 
 const runServer = async (server: BenchServer, options: Options, rows: Array<Row>, errors: Array<string>) => {
   if (server.name === "neo4j") await prepareNeo4j(server, options.sizes, options.workloads)
-  for (const name of options.workloads) {
+  for (const name of options.workloads.filter((n) => runsOn(server, n))) {
     const started = Date.now()
     try {
-      const row = name.startsWith("rss-") ? await memoryRow(server, options, name) : await timeRow(server, options, name)
-      rows.push(row)
-      log(
-        `${server.name} ${name}: ours ${sig(row.ours.median)} ${row.unit}, neo4j-driver ${sig(row.official.median)} ${row.unit}, ` +
-          `${row.ratio.toFixed(2)}x` +
-          (row.cpu === undefined ? "" : `; client CPU ours ${sig(row.cpu.ours.median)} ms, neo4j-driver ${sig(row.cpu.official.median)} ms`) +
-          ` (${((Date.now() - started) / 1000).toFixed(1)} s)`
-      )
+      for (const row of await rowsFor(server, options, name)) {
+        rows.push(row)
+        log(
+          `${server.name} ${row.workload}: ${MEMORY_SIDES.map((side) => `${side} ${row.sides[side] === undefined ? "-" : sig(row.sides[side]!.median)}`).join(", ")}` +
+            `${row.sides.floor === undefined ? "" : `, floor ${sig(row.sides.floor.median)}`} ${row.unit}; vs wrapped ${times(row.ratio)}` +
+            ` (${((Date.now() - started) / 1000).toFixed(1)} s)`
+        )
+      }
     } catch (error) {
       errors.push(`${server.name} ${name}: ${error instanceof Error ? error.message : String(error)}`)
       log(`${server.name} ${name}: FAILED ${error instanceof Error ? error.message : String(error)}`)
@@ -485,6 +684,13 @@ const main = async (): Promise<void> => {
     if (compiled !== undefined) await (await compiled).remove()
   }
   if (options.profile !== undefined) return
+  if (options.workloads.includes("bundle")) {
+    try {
+      rows.push(await bundleRow())
+    } catch (error) {
+      errors.push(`bundle: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
 
   const meta = {
     node: process.version,
@@ -511,7 +717,9 @@ const main = async (): Promise<void> => {
   console.log(`\neffect-neo4j vs neo4j-driver — ${meta.date}`)
   console.log(`node ${meta.node}, ${meta.cpu}, ${meta.memoryGb} GB; effect ${meta.versions.effect}, neo4j-driver ${meta.versions["neo4j-driver"]}, effect-neo4j ${meta.versions["effect-neo4j"]}`)
   for (const s of servers) console.log(`${s.name}: ${s.version}`)
-  console.log(`medians of ${options.reps} samples after ${options.warmup} warm-up(s) per side (memory: ${options.memReps} fresh processes per side); ratio = neo4j-driver / ours, higher is better; cpu ratio: the same for the client process's CPU time\n`)
+  console.log(`medians of ${options.reps} samples after ${options.warmup} warm-up(s) per side (memory and cold start: ${options.memReps} and ${options.reps} fresh processes per side); ` +
+    `"vs wrapped" / "vs driver": how many times better ours is than neo4j-driver inside Effect / bare neo4j-driver (> 1: ours better); ` +
+    `ours/floor: ours over the protocol floor (no driver); cpu vs wrapped: the same ratio for the client process's CPU time\n`)
   console.log(renderTable(rows))
   if (errors.length > 0) {
     console.log(`\nfailed:\n${errors.map((e) => `  ${e}`).join("\n")}`)
@@ -527,17 +735,17 @@ const main = async (): Promise<void> => {
         workload: r.workload,
         description: r.description,
         unit: r.unit,
-        ours: r.ours.median,
-        official: r.official.median,
-        ratio: Number(r.ratio.toFixed(3)),
-        oursRange: [r.ours.min, r.ours.max],
-        officialRange: [r.official.min, r.official.max],
-        oursSamples: r.ours.samples,
-        officialSamples: r.official.samples,
+        lowerIsBetter: r.lowerIsBetter,
+        ...Object.fromEntries(Object.entries(r.sides).map(([side, summary]) => [side, summary.median])),
+        ratio: r.ratio === undefined ? undefined : Number(r.ratio.toFixed(3)),
+        ratioOfficial: r.ratioOfficial === undefined ? undefined : Number(r.ratioOfficial.toFixed(3)),
+        floorRatio: r.floorRatio === undefined ? undefined : Number(r.floorRatio.toFixed(3)),
+        ranges: Object.fromEntries(Object.entries(r.sides).map(([side, summary]) => [side, [summary.min, summary.max]])),
+        samples: Object.fromEntries(Object.entries(r.sides).map(([side, summary]) => [side, summary.samples])),
         target: r.target,
         met: r.met,
         note: r.note,
-        ...(r.cpu === undefined ? {} : { oursCpuMs: r.cpu.ours.median, officialCpuMs: r.cpu.official.median })
+        ...(r.cpu === undefined ? {} : { cpuMs: Object.fromEntries(Object.entries(r.cpu).map(([side, summary]) => [side, summary.median])) })
       })),
       errors
     }, null, 2) + "\n")
