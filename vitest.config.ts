@@ -19,7 +19,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: ["test/integration/**/*.test.ts"],
+          include: ["test/integration/**/*.test.ts", "test/fault/**/*.fault.ts"],
           globalSetup: ["test/integration/globalSetup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000

@@ -54,6 +54,7 @@ export class Scientists extends Context.Service<Scientists, {
   )
 }
 
+// #region schema
 /** The schema the service relies on. */
 export const schema = [
   Neo4jMigrator.unique("scientist_name", "Scientist", "name"),
@@ -65,9 +66,12 @@ export const migrations: ReadonlyArray<Neo4jMigrator.Migration> = [
   { id: 1, name: "founders", up: ["MERGE (:Scientist {name: 'Ada', born: 1815})", "MERGE (:Scientist {name: 'Charles', born: 1791})"] },
   { id: 2, name: "founders_know_each_other", up: "MATCH (a:Scientist {name: 'Ada'}), (c:Scientist {name: 'Charles'}) MERGE (a)-[:KNOWS]->(c)" }
 ]
+// #endregion schema
 
 const main = Effect.gen(function*() {
+  // #region migrate
   const applied = yield* Neo4jMigrator.run({ loader: Neo4jMigrator.fromMigrations(migrations), schema })
+  // #endregion migrate
   yield* Console.log(`migrations applied now: ${applied.map((m) => `${m.id}_${m.name}`).join(", ") || "none"}`)
   const scientists = yield* Scientists
   yield* scientists.add({ name: "Grace", born: 1906 })

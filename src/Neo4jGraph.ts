@@ -13,8 +13,6 @@ import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import { formatProperties } from "./internal/valueFormat.ts"
 
-// `Neo4jValue.Integer`, spelt out: Neo4jValue's `Value` union imports this module.
-type Integer = number | bigint
 
 /**
  * Property map of a node or relationship.
@@ -39,11 +37,11 @@ const formatLabels = (labels: ReadonlyArray<string>): string => labels.map((labe
  * @category models
  */
 export class Node<P extends Properties = Properties> implements Equal.Equal {
-  readonly identity: Integer
+  readonly identity: number | bigint
   readonly labels: ReadonlyArray<string>
   readonly properties: P
   readonly elementId: string
-  constructor(identity: Integer, labels: ReadonlyArray<string>, properties: P, elementId: string) {
+  constructor(identity: number | bigint, labels: ReadonlyArray<string>, properties: P, elementId: string) {
     this.identity = identity
     this.labels = labels
     this.properties = properties
@@ -71,18 +69,18 @@ export class Node<P extends Properties = Properties> implements Equal.Equal {
  * @category models
  */
 export class Relationship<P extends Properties = Properties> implements Equal.Equal {
-  readonly identity: Integer
-  readonly start: Integer
-  readonly end: Integer
+  readonly identity: number | bigint
+  readonly start: number | bigint
+  readonly end: number | bigint
   readonly type: string
   readonly properties: P
   readonly elementId: string
   readonly startNodeElementId: string
   readonly endNodeElementId: string
   constructor(
-    identity: Integer,
-    start: Integer,
-    end: Integer,
+    identity: number | bigint,
+    start: number | bigint,
+    end: number | bigint,
     type: string,
     properties: P,
     elementId: string,
@@ -122,11 +120,11 @@ export class Relationship<P extends Properties = Properties> implements Equal.Eq
  * @category models
  */
 export class UnboundRelationship<P extends Properties = Properties> implements Equal.Equal {
-  readonly identity: Integer
+  readonly identity: number | bigint
   readonly type: string
   readonly properties: P
   readonly elementId: string
-  constructor(identity: Integer, type: string, properties: P, elementId: string) {
+  constructor(identity: number | bigint, type: string, properties: P, elementId: string) {
     this.identity = identity
     this.type = type
     this.properties = properties

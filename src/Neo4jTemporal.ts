@@ -18,8 +18,6 @@ import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import { Neo4jUsageError } from "./Neo4jError.ts"
 
-// `Neo4jValue.Integer`, spelt out: Neo4jValue's `Value` union imports this module.
-type Integer = number | bigint
 
 const JsDate = globalThis.Date
 type JsDate = globalThis.Date
@@ -165,7 +163,7 @@ const checkOffset = (offsetSeconds: number): number =>
 // epoch seconds <-> (epoch day, second of day), exact for the whole int64 range
 
 /** Epoch day of an epoch second (number or bigint). */
-const dayOfEpochSecond = (s: Integer): number => {
+const dayOfEpochSecond = (s: number | bigint): number => {
   if (typeof s === "number") return floorDiv(s, Units.SECONDS_PER_DAY)
   const perDay = BigInt(Units.SECONDS_PER_DAY)
   const q = s / perDay
@@ -173,7 +171,7 @@ const dayOfEpochSecond = (s: Integer): number => {
 }
 
 /** Second of day (0..86399) of an epoch second. */
-const secondOfDayOfEpochSecond = (s: Integer): number => {
+const secondOfDayOfEpochSecond = (s: number | bigint): number => {
   if (typeof s === "number") return s - floorDiv(s, Units.SECONDS_PER_DAY) * Units.SECONDS_PER_DAY
   const perDay = BigInt(Units.SECONDS_PER_DAY)
   const r = s % perDay
@@ -181,12 +179,12 @@ const secondOfDayOfEpochSecond = (s: Integer): number => {
 }
 
 /** `day * 86400 + second`, a `number` when safe and a `bigint` otherwise. */
-const joinEpochSecond = (epochDay: number, second: number): Integer => {
+const joinEpochSecond = (epochDay: number, second: number): number | bigint => {
   const s = epochDay * Units.SECONDS_PER_DAY + second
   return Number.isSafeInteger(s) ? s : BigInt(epochDay) * BigInt(Units.SECONDS_PER_DAY) + BigInt(second)
 }
 
-const addSeconds = (s: Integer, delta: number): Integer => {
+const addSeconds = (s: number | bigint, delta: number): number | bigint => {
   if (typeof s === "bigint") return s + BigInt(delta)
   const r = s + delta
   return Number.isSafeInteger(r) ? r : BigInt(s) + BigInt(delta)
@@ -229,7 +227,7 @@ const JS_DATE_MAX_SECONDS = Calendar.JS_DATE_MAX_MS / Units.MILLIS_PER_SECOND
  * @since 0.1.0
  * @category time zones
  */
-export const zoneOffsetAt = (zoneId: string, epochSecond: Integer): number => {
+export const zoneOffsetAt = (zoneId: string, epochSecond: number | bigint): number => {
   const n = Number(epochSecond)
   const clamped = n > JS_DATE_MAX_SECONDS ? JS_DATE_MAX_SECONDS : n < -JS_DATE_MAX_SECONDS ? -JS_DATE_MAX_SECONDS : n
   // `format` is ~3.7x cheaper than `formatToParts` (1.0 vs 3.7 us, no part objects); en-US prints
@@ -269,7 +267,7 @@ const DECIMAL = 10
  * when valid, else the earlier (larger) one; in a gap the offset before it (so the local time moves
  * forward by the gap).
  */
-const offsetForLocal = (zoneId: string, localSecond: Integer, preferred: number | undefined): number => {
+const offsetForLocal = (zoneId: string, localSecond: number | bigint, preferred: number | undefined): number => {
   const before = zoneOffsetAt(zoneId, addSeconds(localSecond, -Units.SECONDS_PER_DAY))
   const after = zoneOffsetAt(zoneId, addSeconds(localSecond, Units.SECONDS_PER_DAY))
   const validBefore = zoneOffsetAt(zoneId, addSeconds(localSecond, -before)) === before
@@ -333,7 +331,7 @@ export interface ToJsDateOptions {
   readonly lossy?: boolean | undefined
 }
 
-const toJsDate = (utcSecond: Integer, nanosecond: number, what: string, options?: ToJsDateOptions): JsDate => {
+const toJsDate = (utcSecond: number | bigint, nanosecond: number, what: string, options?: ToJsDateOptions): JsDate => {
   const subMilli = nanosecond % Units.NANOS_PER_MILLI
   if (subMilli !== 0 && options?.lossy !== true) {
     fail(`${what} has ${subMilli} ns below the millisecond, which a JS Date cannot hold (pass { lossy: true })`)
@@ -574,7 +572,7 @@ export class LocalDateTime extends DateTimeFields implements Equal.Equal {
     return new LocalDateTime(epochDayOfFields(fields), nanoOfDayOfFields(fields))
   }
   /** From seconds since 1970-01-01T00:00:00 and a nanosecond (0..999,999,999). */
-  static fromEpochSecond(epochSecond: Integer, nanosecond: number): LocalDateTime {
+  static fromEpochSecond(epochSecond: number | bigint, nanosecond: number): LocalDateTime {
     return new LocalDateTime(
       dayOfEpochSecond(epochSecond),
       secondOfDayOfEpochSecond(epochSecond) * Units.NANOS_PER_SECOND + nanosecond
@@ -590,7 +588,7 @@ export class LocalDateTime extends DateTimeFields implements Equal.Equal {
     return "LocalDateTime"
   }
   /** Seconds since 1970-01-01T00:00:00 (a bigint beyond 2^53). */
-  get epochSecond(): Integer {
+  get epochSecond(): number | bigint {
     return joinEpochSecond(this.epochDay, Math.floor(this.nanosecondOfDay / Units.NANOS_PER_SECOND))
   }
   /** The date part. */
@@ -663,7 +661,7 @@ export class DateTime extends DateTimeFields implements Equal.Equal {
     return DateTime.fromLocalEpochSecond(local.epochSecond, local.nanosecond, zoneId, fields.offsetSeconds)
   }
   /** From UTC seconds since the epoch, a nanosecond and a zone (offset seconds or zone id). */
-  static fromEpochSecond(epochSecond: Integer, nanosecond: number, zone: Zone): DateTime {
+  static fromEpochSecond(epochSecond: number | bigint, nanosecond: number, zone: Zone): DateTime {
     const offset = typeof zone === "number" ? zone : zoneOffsetAt(zone, epochSecond)
     const local = addSeconds(epochSecond, offset)
     return new DateTime(
@@ -677,7 +675,7 @@ export class DateTime extends DateTimeFields implements Equal.Equal {
    * From local (wall-clock) seconds since the epoch, as Bolt 4.4's legacy structs carry them. For a
    * zone id the offset is resolved as described in the module notes (`preferredOffset` first).
    */
-  static fromLocalEpochSecond(localSecond: Integer, nanosecond: number, zone: Zone, preferredOffset?: number): DateTime {
+  static fromLocalEpochSecond(localSecond: number | bigint, nanosecond: number, zone: Zone, preferredOffset?: number): DateTime {
     if (typeof zone === "number") {
       return new DateTime(
         dayOfEpochSecond(localSecond),
@@ -698,11 +696,11 @@ export class DateTime extends DateTimeFields implements Equal.Equal {
     return "DateTime"
   }
   /** Local (wall-clock) seconds since 1970-01-01T00:00:00. */
-  get localEpochSecond(): Integer {
+  get localEpochSecond(): number | bigint {
     return joinEpochSecond(this.epochDay, Math.floor(this.nanosecondOfDay / Units.NANOS_PER_SECOND))
   }
   /** UTC seconds since the epoch (a bigint beyond 2^53). */
-  get epochSecond(): Integer {
+  get epochSecond(): number | bigint {
     return joinEpochSecond(
       this.epochDay,
       Math.floor(this.nanosecondOfDay / Units.NANOS_PER_SECOND) - this.offsetSeconds

@@ -22,10 +22,9 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Neo4j from "./Neo4j.ts"
-import type { Neo4jOptions, RetrySchedule } from "./Neo4jConfig.ts"
+import type { RetrySchedule } from "./Neo4jConfig.ts"
 import { type Neo4jError, Neo4jUsageError } from "./Neo4jError.ts"
 import { Node, type Properties, Relationship } from "./Neo4jGraph.ts"
 import { Neo4jRecord, RecordShape } from "./Neo4jRecord.ts"
@@ -35,6 +34,11 @@ import type { QueryCounters, ResultSummary, ServerInfo } from "./Neo4jSummary.ts
 import type { Integer } from "./Neo4jValue.ts"
 import * as TestingDriver from "./internal/testingDriver.ts"
 import * as TestingServer from "./internal/testingServer.ts"
+
+import type { AccessMode, QueryApi } from "./internal/testingDriver.ts"
+import type { ServerOptions, StartedServer } from "./internal/testingServer.ts"
+
+export type { AccessMode, QueryApi, ServerOptions, StartedServer }
 
 // ---------------------------------------------------------------------------------------------
 // Values
@@ -196,22 +200,7 @@ export interface Rule {
   readonly times?: number | undefined
 }
 
-/**
- * Which API sent a query: `executeQuery`, `stream`, `session.run`, `session.stream`, `tx.run`,
- * `tx.stream`.
- *
- * @since 0.1.0
- * @category models
- */
-export type QueryApi = "executeQuery" | "session.run" | "session.stream" | "tx.run" | "tx.stream" | "stream"
 
-/**
- * Read or write.
- *
- * @since 0.1.0
- * @category models
- */
-export type AccessMode = "READ" | "WRITE"
 
 /**
  * A query the fake received.
@@ -459,37 +448,7 @@ export class TestServer extends Context.Service<TestServer, {
   readonly source: "options" | "env" | "container" | "start"
 }>()("effect-neo4j/Neo4jTesting/TestServer") {}
 
-/**
- * What a `start` function hands back.
- *
- * @since 0.1.0
- * @category models
- */
-export interface StartedServer {
-  readonly uri: string
-  readonly username?: string | undefined
-  readonly password?: string | undefined
-  readonly stop: () => Promise<void>
-}
 
-/**
- * Where {@link layerServer} finds its server, in this order: `uri`, then `NEO4J_URI`, then a
- * container (testcontainers), then `start`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ServerOptions {
-  readonly uri?: string | undefined
-  readonly username?: string | undefined
-  readonly password?: string | Redacted.Redacted<string> | undefined
-  /** The image of a container started with testcontainers (default `neo4j:5.26`); `false`: never. */
-  readonly container?: string | false | undefined
-  /** The last resort: starts a server and says how to stop it (an embedded launcher, say). */
-  readonly start?: (() => Promise<StartedServer>) | undefined
-  /** Driver options besides the URI and credentials. */
-  readonly driver?: Partial<Omit<Neo4jOptions, "uri">> | undefined
-}
 
 /**
  * A driver connected to a real server, for `@effect/vitest`'s `layer(...)`: the server named in

@@ -15,10 +15,27 @@ import type { RetrySchedule } from "../Neo4jConfig.ts"
 import { isRetryable, type Neo4jError, Neo4jUsageError } from "../Neo4jError.ts"
 import type { Neo4jRecord } from "../Neo4jRecord.ts"
 import type { EagerResult } from "../Neo4jResult.ts"
+import * as Neo4jCypher from "../Neo4jCypher.ts"
 import * as Neo4jSession from "../Neo4jSession.ts"
 import type { ServerInfo } from "../Neo4jSummary.ts"
-import type { AccessMode, QueryApi } from "../Neo4jTesting.ts"
 
+
+/**
+ * Which API sent a query: `executeQuery`, `stream`, `session.run`, `session.stream`, `tx.run`,
+ * `tx.stream`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type QueryApi = "executeQuery" | "session.run" | "session.stream" | "tx.run" | "tx.stream" | "stream"
+
+/**
+ * Read or write.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AccessMode = "READ" | "WRITE"
 
 /** What the backend learns about a query besides its text and parameters. */
 export interface QueryContext {
@@ -58,6 +75,15 @@ export interface Backend {
 const retrying = <A, E, R>(work: Effect.Effect<A, E, R>, schedule: RetrySchedule): Effect.Effect<A, E, R> =>
   Effect.retry(work, { schedule, while: isRetryable })
 
+/** A query string or `cypher` statement as the text and parameters the backend matches on. */
+const text = (
+  query: string | Neo4jCypher.Statement,
+  parameters: Neo4jSession.Parameters | undefined
+): [string, Neo4jSession.Parameters] => {
+  const compiled = Neo4jCypher.toQuery(query, parameters)
+  return [compiled.text, compiled.parameters]
+}
+
 const eagerStream = <T extends Record<string, unknown>>(
   result: Effect.Effect<EagerResult, Neo4jError>
 ): Stream.Stream<Neo4jRecord<T>, Neo4jError> =>
@@ -95,10 +121,10 @@ const openTransaction = (
       })
     )
     return {
-      run: <T extends Record<string, unknown> = Record<string, unknown>>(query: string, parameters: Neo4jSession.Parameters = {}) =>
-        guard(tx.run(query, parameters, "tx.run")) as Effect.Effect<EagerResult<T>, Neo4jError>,
-      stream: <T extends Record<string, unknown> = Record<string, unknown>>(query: string, parameters: Neo4jSession.Parameters = {}) =>
-        eagerStream<T>(guard(tx.run(query, parameters, "tx.stream"))),
+      run: <T extends Record<string, unknown> = Record<string, unknown>>(query: string | Neo4jCypher.Statement, parameters?: Neo4jSession.Parameters) =>
+        guard(tx.run(...text(query, parameters), "tx.run")) as Effect.Effect<EagerResult<T>, Neo4jError>,
+      stream: <T extends Record<string, unknown> = Record<string, unknown>>(query: string | Neo4jCypher.Statement, parameters?: Neo4jSession.Parameters) =>
+        eagerStream<T>(guard(tx.run(...text(query, parameters), "tx.stream"))),
       commit: end(tx.commit, "committed"),
       rollback: end(tx.rollback, "rolledBack"),
       isOpen: Effect.sync(() => state === "open")
@@ -134,15 +160,15 @@ const makeSession = (backend: Backend, sessionConfig: Neo4jSession.SessionConfig
   }
   return {
     run: <T extends Record<string, unknown> = Record<string, unknown>>(
-      query: string,
-      parameters: Neo4jSession.Parameters = {},
+      query: string | Neo4jCypher.Statement,
+      parameters?: Neo4jSession.Parameters,
       config?: Neo4jSession.TransactionConfig
-    ) => backend.autoCommit(query, parameters, context("session.run", config)) as Effect.Effect<EagerResult<T>, Neo4jError>,
+    ) => backend.autoCommit(...text(query, parameters), context("session.run", config)) as Effect.Effect<EagerResult<T>, Neo4jError>,
     stream: <T extends Record<string, unknown> = Record<string, unknown>>(
-      query: string,
-      parameters: Neo4jSession.Parameters = {},
+      query: string | Neo4jCypher.Statement,
+      parameters?: Neo4jSession.Parameters,
       config?: Neo4jSession.TransactionConfig
-    ) => eagerStream<T>(backend.autoCommit(query, parameters, context("session.stream", config))),
+    ) => eagerStream<T>(backend.autoCommit(...text(query, parameters), context("session.stream", config))),
     beginTransaction: (config) => openTransaction(backend, { mode: defaultMode, database, config, managed: false }),
     executeRead: transactionFunction("READ"),
     executeWrite: transactionFunction("WRITE"),
@@ -158,12 +184,12 @@ export const makeDriver = (backend: Backend): Neo4jDriver => {
     verifyAuthentication: () => Effect.succeed(true),
     getServerInfo: () => Effect.succeed(backend.serverInfo),
     executeQuery: <T extends Record<string, unknown> = Record<string, unknown>>(
-      query: string,
-      parameters: Neo4jSession.Parameters = {},
+      query: string | Neo4jCypher.Statement,
+      parameters?: Neo4jSession.Parameters,
       config: QueryConfig = {}
     ) =>
       retrying(
-        backend.autoCommit(query, parameters, {
+        backend.autoCommit(...text(query, parameters), {
           api: "executeQuery",
           mode: config.routing ?? "WRITE",
           database: config.database,
@@ -176,11 +202,11 @@ export const makeDriver = (backend: Backend): Neo4jDriver => {
     executeRead: (work, config) => makeSession(backend, config).executeRead(work, config),
     executeWrite: (work, config) => makeSession(backend, config).executeWrite(work, config),
     stream: <T extends Record<string, unknown> = Record<string, unknown>>(
-      query: string,
-      parameters: Neo4jSession.Parameters = {},
+      query: string | Neo4jCypher.Statement,
+      parameters?: Neo4jSession.Parameters,
       config?: Neo4jSession.SessionConfig & Neo4jSession.TransactionConfig
     ) =>
-      eagerStream<T>(backend.autoCommit(query, parameters, {
+      eagerStream<T>(backend.autoCommit(...text(query, parameters), {
         api: "stream",
         mode: config?.defaultAccessMode ?? "WRITE",
         database: config?.database,

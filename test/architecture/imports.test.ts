@@ -9,8 +9,9 @@
  * (and `effect`), and PackStream does not need it (structures reach values through bolt/'s
  * hydrator). A module may import its own layer and any layer below.
  *
- * `src/internal/` is not a layer; each module sits where its users are: `driver.ts` and
- * `envConfig.ts` are driver machinery (public layer), `uri.ts` (addresses) belongs to the
+ * `src/internal/` is not a layer; each module sits where its users are: `driver.ts`,
+ * `envConfig.ts`, `retry.ts` and the testing kit's `testing*.ts` are driver machinery (public layer),
+ * `metrics.ts` (the instruments the pool records into) belongs to the pool layer, `uri.ts` (addresses) belongs to the
  * connection layer, where a socket is opened, and `internal/temporal/` and `internal/valueFormat.ts` are
  * parts of the value modules. A new file in `src/internal/` (or a new folder in `src/`) must be
  * placed in {@link layerOf} before this test passes.
@@ -53,6 +54,10 @@ const VALUE_MODULES = new Set([
 const INTERNAL: Readonly<Record<string, LayerName>> = {
   "internal/driver.ts": "public",
   "internal/envConfig.ts": "public",
+  "internal/metrics.ts": "pool",
+  "internal/retry.ts": "public",
+  "internal/testingDriver.ts": "public",
+  "internal/testingServer.ts": "public",
   "internal/uri.ts": "connection",
   "internal/valueFormat.ts": "values"
 }
