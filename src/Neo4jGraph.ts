@@ -13,7 +13,6 @@ import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import { formatProperties } from "./internal/valueFormat.ts"
 
-
 /**
  * Property map of a node or relationship.
  *

@@ -18,7 +18,6 @@ import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import { Neo4jUsageError } from "./Neo4jError.ts"
 
-
 const JsDate = globalThis.Date
 type JsDate = globalThis.Date
 

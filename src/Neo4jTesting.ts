@@ -200,8 +200,6 @@ export interface Rule {
   readonly times?: number | undefined
 }
 
-
-
 /**
  * A query the fake received.
  *
@@ -447,8 +445,6 @@ export class TestServer extends Context.Service<TestServer, {
   readonly username: string
   readonly source: "options" | "env" | "container" | "start"
 }>()("effect-neo4j/Neo4jTesting/TestServer") {}
-
-
 
 /**
  * A driver connected to a real server, for `@effect/vitest`'s `layer(...)`: the server named in

@@ -19,7 +19,6 @@ import * as Neo4jCypher from "../Neo4jCypher.ts"
 import * as Neo4jSession from "../Neo4jSession.ts"
 import type { ServerInfo } from "../Neo4jSummary.ts"
 
-
 /**
  * Which API sent a query: `executeQuery`, `stream`, `session.run`, `session.stream`, `tx.run`,
  * `tx.stream`.
