@@ -16,208 +16,25 @@
  */
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
-import { Neo4jUsageError } from "./Neo4jError.ts"
+import {
+  addSeconds,
+  civilFromDays,
+  dayOfEpochSecond,
+  floorDiv,
+  joinEpochSecond,
+  secondOfDayOfEpochSecond,
+  Units
+} from "./internal/temporal/calendar.ts"
+import { checkOffset, checkSafe, epochDayOfFields, nanoOfDayOfFields } from "./internal/temporal/checks.ts"
+import { formatDate, formatFraction, formatOffset, formatTime } from "./internal/temporal/format.ts"
+import { epochMillisOf, toJsDate } from "./internal/temporal/jsDate.ts"
+import { offsetForLocal, zoneOffsetAt as offsetAt } from "./internal/temporal/zones.ts"
 
 const JsDate = globalThis.Date
 type JsDate = globalThis.Date
 
-/**
- * Unit ratios used by the temporal types.
- *
- * @since 0.1.0
- * @category constants
- */
-export const Units = {
-  NANOS_PER_MICRO: 1_000,
-  NANOS_PER_MILLI: 1_000_000,
-  NANOS_PER_SECOND: 1_000_000_000,
-  NANOS_PER_MINUTE: 60_000_000_000,
-  NANOS_PER_HOUR: 3_600_000_000_000,
-  NANOS_PER_DAY: 86_400_000_000_000,
-  MILLIS_PER_SECOND: 1_000,
-  SECONDS_PER_MINUTE: 60,
-  SECONDS_PER_HOUR: 3_600,
-  SECONDS_PER_DAY: 86_400,
-  DAYS_PER_WEEK: 7,
-  MONTHS_PER_YEAR: 12
-} as const
-
-const Calendar = {
-  // Proleptic Gregorian day counting (H. Hinnant, "chrono-compatible low-level date algorithms"):
-  // years start on 1 March so the leap day is last; 400-year eras repeat exactly.
-  DAYS_PER_ERA: 146_097, // days in 400 Gregorian years
-  YEARS_PER_ERA: 400,
-  DAYS_PER_YEAR: 365,
-  DAYS_PER_4_YEARS_MINUS_1: 1_460, // 4 * 365: where the leap-year correction applies
-  DAYS_PER_CENTURY_MINUS_1: 36_524, // 100 * 365 + 24
-  LAST_DAY_OF_ERA: 146_096,
-  LEAP_EVERY: 4,
-  NO_LEAP_EVERY: 100,
-  EPOCH_SHIFT_DAYS: 719_468, // days from 0000-03-01 to 1970-01-01
-  MONTH_SPAN_DAYS: 153, // days in the 5-month cycle Mar..Jul (31+30+31+30+31)
-  MONTH_SPAN_MONTHS: 5,
-  MONTH_ROUNDING: 2, // rounding term of the 153/5 month-length formula
-  MARCH_BASED_JANUARY: 10, // January is month 10 of a March-based year
-  MARCH: 3,
-  FEBRUARY: 2,
-  MONTHS_FROM_MARCH_TO_DECEMBER: 9,
-  MIN_YEAR: -999_999_999, // Neo4j's supported year range
-  MAX_YEAR: 999_999_999,
-  MAX_OFFSET_SECONDS: 64_800, // +-18:00, the largest zone offset (java.time.ZoneOffset)
-  JS_DATE_MAX_MS: 8.64e15, // ECMA-262: a Date holds +-100,000,000 days around the epoch
-  YEAR_DIGITS: 4, // ISO-8601: years outside 0000..9999 carry a sign
-  MAX_PLAIN_YEAR: 9_999,
-  FRACTION_DIGITS: 9
-} as const
-
-const floorDiv = (a: number, b: number): number => Math.floor(a / b)
-
-/** Days since 1970-01-01 of a proleptic Gregorian date. */
-const daysFromCivil = (year: number, month: number, day: number): number => {
-  const y = month <= Calendar.FEBRUARY ? year - 1 : year
-  const era = floorDiv(y, Calendar.YEARS_PER_ERA)
-  const yearOfEra = y - era * Calendar.YEARS_PER_ERA
-  const marchMonth = month > Calendar.FEBRUARY ? month - Calendar.MARCH : month + Calendar.MONTHS_FROM_MARCH_TO_DECEMBER
-  const dayOfYear = floorDiv(Calendar.MONTH_SPAN_DAYS * marchMonth + Calendar.MONTH_ROUNDING, Calendar.MONTH_SPAN_MONTHS) +
-    day - 1
-  const dayOfEra = yearOfEra * Calendar.DAYS_PER_YEAR + floorDiv(yearOfEra, Calendar.LEAP_EVERY) -
-    floorDiv(yearOfEra, Calendar.NO_LEAP_EVERY) + dayOfYear
-  return era * Calendar.DAYS_PER_ERA + dayOfEra - Calendar.EPOCH_SHIFT_DAYS
-}
-
-interface Civil {
-  readonly year: number
-  readonly month: number
-  readonly day: number
-}
-
-/** The proleptic Gregorian date of a day count since 1970-01-01. */
-const civilFromDays = (epochDay: number): Civil => {
-  const z = epochDay + Calendar.EPOCH_SHIFT_DAYS
-  const era = floorDiv(z, Calendar.DAYS_PER_ERA)
-  const dayOfEra = z - era * Calendar.DAYS_PER_ERA
-  const yearOfEra = floorDiv(
-    dayOfEra - floorDiv(dayOfEra, Calendar.DAYS_PER_4_YEARS_MINUS_1) +
-      floorDiv(dayOfEra, Calendar.DAYS_PER_CENTURY_MINUS_1) - floorDiv(dayOfEra, Calendar.LAST_DAY_OF_ERA),
-    Calendar.DAYS_PER_YEAR
-  )
-  const dayOfYear = dayOfEra -
-    (Calendar.DAYS_PER_YEAR * yearOfEra + floorDiv(yearOfEra, Calendar.LEAP_EVERY) -
-      floorDiv(yearOfEra, Calendar.NO_LEAP_EVERY))
-  const marchMonth = floorDiv(Calendar.MONTH_SPAN_MONTHS * dayOfYear + Calendar.MONTH_ROUNDING, Calendar.MONTH_SPAN_DAYS)
-  const day = dayOfYear -
-    floorDiv(Calendar.MONTH_SPAN_DAYS * marchMonth + Calendar.MONTH_ROUNDING, Calendar.MONTH_SPAN_MONTHS) + 1
-  const month = marchMonth < Calendar.MARCH_BASED_JANUARY
-    ? marchMonth + Calendar.MARCH
-    : marchMonth - Calendar.MONTHS_FROM_MARCH_TO_DECEMBER
-  const year = yearOfEra + era * Calendar.YEARS_PER_ERA + (month <= Calendar.FEBRUARY ? 1 : 0)
-  return { year, month, day }
-}
-
-const isLeapYear = (year: number): boolean =>
-  year % Calendar.LEAP_EVERY === 0 &&
-  (year % Calendar.NO_LEAP_EVERY !== 0 || year % Calendar.YEARS_PER_ERA === 0)
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const // January..December
-
-const daysInMonth = (year: number, month: number): number =>
-  month === Calendar.FEBRUARY && isLeapYear(year) ? DAYS_IN_MONTH[1] + 1 : DAYS_IN_MONTH[month - 1]!
-
-// ---------------------------------------------------------------------------------------------
-// validation
-
-const fail = (message: string): never => {
-  throw new Neo4jUsageError({ message })
-}
-
-const checkInt = (name: string, value: number, min: number, max: number): number => {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    fail(`${name} must be an integer from ${min} to ${max}, got ${value}`)
-  }
-  return value
-}
-
-const checkSafe = (name: string, value: number): number => {
-  if (!Number.isSafeInteger(value)) fail(`${name} must be a safe integer, got ${value}`)
-  return value
-}
-
-const epochDayOfFields = (fields: DateFields): number => {
-  const year = checkInt("year", fields.year, Calendar.MIN_YEAR, Calendar.MAX_YEAR)
-  const month = checkInt("month", fields.month, 1, Units.MONTHS_PER_YEAR)
-  const day = checkInt("day", fields.day, 1, daysInMonth(year, month))
-  return daysFromCivil(year, month, day)
-}
-
-const nanoOfDayOfFields = (fields: TimeFields): number =>
-  checkInt("hour", fields.hour, 0, Units.SECONDS_PER_DAY / Units.SECONDS_PER_HOUR - 1) * Units.NANOS_PER_HOUR +
-  checkInt("minute", fields.minute, 0, Units.SECONDS_PER_MINUTE - 1) * Units.NANOS_PER_MINUTE +
-  checkInt("second", fields.second ?? 0, 0, Units.SECONDS_PER_MINUTE - 1) * Units.NANOS_PER_SECOND +
-  checkInt("nanosecond", fields.nanosecond ?? 0, 0, Units.NANOS_PER_SECOND - 1)
-
-const checkOffset = (offsetSeconds: number): number =>
-  checkInt("offsetSeconds", offsetSeconds, -Calendar.MAX_OFFSET_SECONDS, Calendar.MAX_OFFSET_SECONDS)
-
-// ---------------------------------------------------------------------------------------------
-// epoch seconds <-> (epoch day, second of day), exact for the whole int64 range
-
-/** Epoch day of an epoch second (number or bigint). */
-const dayOfEpochSecond = (s: number | bigint): number => {
-  if (typeof s === "number") return floorDiv(s, Units.SECONDS_PER_DAY)
-  const perDay = BigInt(Units.SECONDS_PER_DAY)
-  const q = s / perDay
-  return Number(s % perDay < 0n ? q - 1n : q)
-}
-
-/** Second of day (0..86399) of an epoch second. */
-const secondOfDayOfEpochSecond = (s: number | bigint): number => {
-  if (typeof s === "number") return s - floorDiv(s, Units.SECONDS_PER_DAY) * Units.SECONDS_PER_DAY
-  const perDay = BigInt(Units.SECONDS_PER_DAY)
-  const r = s % perDay
-  return Number(r < 0n ? r + perDay : r)
-}
-
-/** `day * 86400 + second`, a `number` when safe and a `bigint` otherwise. */
-const joinEpochSecond = (epochDay: number, second: number): number | bigint => {
-  const s = epochDay * Units.SECONDS_PER_DAY + second
-  return Number.isSafeInteger(s) ? s : BigInt(epochDay) * BigInt(Units.SECONDS_PER_DAY) + BigInt(second)
-}
-
-const addSeconds = (s: number | bigint, delta: number): number | bigint => {
-  if (typeof s === "bigint") return s + BigInt(delta)
-  const r = s + delta
-  return Number.isSafeInteger(r) ? r : BigInt(s) + BigInt(delta)
-}
-
-// ---------------------------------------------------------------------------------------------
-// time zones through Intl
-
-const formatters = new Map<string, Intl.DateTimeFormat>()
-
-const formatterFor = (zoneId: string): Intl.DateTimeFormat => {
-  let formatter = formatters.get(zoneId)
-  if (formatter === undefined) {
-    try {
-      formatter = new Intl.DateTimeFormat("en-US", {
-        timeZone: zoneId,
-        hourCycle: "h23",
-        era: "short",
-        year: "numeric",
-        month: "numeric",
-        day: "numeric",
-        hour: "numeric",
-        minute: "numeric",
-        second: "numeric"
-      })
-    } catch (cause) {
-      throw new Neo4jUsageError({ message: `Unknown time zone: ${JSON.stringify(zoneId)}`, cause })
-    }
-    formatters.set(zoneId, formatter)
-  }
-  return formatter
-}
-
-const JS_DATE_MAX_SECONDS = Calendar.JS_DATE_MAX_MS / Units.MILLIS_PER_SECOND
+// Declared with its documentation in internal/temporal/calendar.ts, which the other parts share.
+export { Units }
 
 /**
  * The UTC offset (seconds) of a zone at an instant. Instants outside the JS `Date` range use the
@@ -226,93 +43,7 @@ const JS_DATE_MAX_SECONDS = Calendar.JS_DATE_MAX_MS / Units.MILLIS_PER_SECOND
  * @since 0.1.0
  * @category time zones
  */
-export const zoneOffsetAt = (zoneId: string, epochSecond: number | bigint): number => {
-  const n = Number(epochSecond)
-  const clamped = n > JS_DATE_MAX_SECONDS ? JS_DATE_MAX_SECONDS : n < -JS_DATE_MAX_SECONDS ? -JS_DATE_MAX_SECONDS : n
-  // `format` is ~3.7x cheaper than `formatToParts` (1.0 vs 3.7 us, no part objects); en-US prints
-  // "3/31/2024 AD, 03:30:00": six digit runs (month, day, year, hour, minute, second) and an era.
-  const text = formatterFor(zoneId).format(clamped * Units.MILLIS_PER_SECOND)
-  const fields = [0, 0, 0, 0, 0, 0]
-  let field = -1
-  let inDigits = false
-  let beforeChrist = false
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    if (code >= DIGIT_0 && code <= DIGIT_9) {
-      if (!inDigits) {
-        field++
-        inDigits = true
-      }
-      if (field < fields.length) fields[field] = fields[field]! * DECIMAL + (code - DIGIT_0)
-    } else {
-      inDigits = false
-      if (code === LETTER_B) beforeChrist = true
-    }
-  }
-  const [month, day, yearOfEra, hour, minute, second] = fields as [number, number, number, number, number, number]
-  const year = beforeChrist ? 1 - yearOfEra : yearOfEra
-  const local = daysFromCivil(year, month, day) * Units.SECONDS_PER_DAY + hour * Units.SECONDS_PER_HOUR +
-    minute * Units.SECONDS_PER_MINUTE + second
-  return local - clamped
-}
-
-const DIGIT_0 = 0x30 // '0'
-const DIGIT_9 = 0x39 // '9'
-const LETTER_B = 0x42 // 'B' of the era "BC"
-const DECIMAL = 10
-
-/**
- * The offset to use for a local date-time in a zone: the only valid one; in an overlap `preferred`
- * when valid, else the earlier (larger) one; in a gap the offset before it (so the local time moves
- * forward by the gap).
- */
-const offsetForLocal = (zoneId: string, localSecond: number | bigint, preferred: number | undefined): number => {
-  const before = zoneOffsetAt(zoneId, addSeconds(localSecond, -Units.SECONDS_PER_DAY))
-  const after = zoneOffsetAt(zoneId, addSeconds(localSecond, Units.SECONDS_PER_DAY))
-  const validBefore = zoneOffsetAt(zoneId, addSeconds(localSecond, -before)) === before
-  const validAfter = after === before ? validBefore : zoneOffsetAt(zoneId, addSeconds(localSecond, -after)) === after
-  if (preferred === before && validBefore) return before
-  if (preferred === after && validAfter) return after
-  if (validBefore) return before
-  if (validAfter) return after
-  return before
-}
-
-// ---------------------------------------------------------------------------------------------
-// formatting (ISO-8601 the way Cypher prints it)
-
-const pad = (n: number, width: number): string => String(n).padStart(width, "0")
-
-const formatYear = (year: number): string => {
-  if (year > Calendar.MAX_PLAIN_YEAR) return `+${year}`
-  if (year < 0) return `-${pad(-year, Calendar.YEAR_DIGITS)}`
-  return pad(year, Calendar.YEAR_DIGITS)
-}
-
-const formatDate = (epochDay: number): string => {
-  const { day, month, year } = civilFromDays(epochDay)
-  return `${formatYear(year)}-${pad(month, 2)}-${pad(day, 2)}`
-}
-
-const formatFraction = (nanos: number): string =>
-  nanos === 0 ? "" : `.${pad(nanos, Calendar.FRACTION_DIGITS).replace(/0+$/, "")}`
-
-const formatTime = (nanoOfDay: number): string => {
-  const hour = Math.floor(nanoOfDay / Units.NANOS_PER_HOUR)
-  const minute = Math.floor(nanoOfDay / Units.NANOS_PER_MINUTE) % Units.SECONDS_PER_MINUTE
-  const second = Math.floor(nanoOfDay / Units.NANOS_PER_SECOND) % Units.SECONDS_PER_MINUTE
-  return `${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${formatFraction(nanoOfDay % Units.NANOS_PER_SECOND)}`
-}
-
-const formatOffset = (offsetSeconds: number): string => {
-  if (offsetSeconds === 0) return "Z"
-  const abs = Math.abs(offsetSeconds)
-  const hours = Math.floor(abs / Units.SECONDS_PER_HOUR)
-  const minutes = Math.floor(abs / Units.SECONDS_PER_MINUTE) % Units.SECONDS_PER_MINUTE
-  const seconds = abs % Units.SECONDS_PER_MINUTE
-  const sign = offsetSeconds < 0 ? "-" : "+"
-  return `${sign}${pad(hours, 2)}:${pad(minutes, 2)}${seconds === 0 ? "" : `:${pad(seconds, 2)}`}`
-}
+export const zoneOffsetAt: (zoneId: string, epochSecond: number | bigint) => number = offsetAt
 
 const customInspect = Symbol.for("nodejs.util.inspect.custom")
 
@@ -328,22 +59,6 @@ const customInspect = Symbol.for("nodejs.util.inspect.custom")
 export interface ToJsDateOptions {
   /** Truncate a sub-millisecond part instead of failing. */
   readonly lossy?: boolean | undefined
-}
-
-const toJsDate = (utcSecond: number | bigint, nanosecond: number, what: string, options?: ToJsDateOptions): JsDate => {
-  const subMilli = nanosecond % Units.NANOS_PER_MILLI
-  if (subMilli !== 0 && options?.lossy !== true) {
-    fail(`${what} has ${subMilli} ns below the millisecond, which a JS Date cannot hold (pass { lossy: true })`)
-  }
-  const ms = Number(utcSecond) * Units.MILLIS_PER_SECOND + Math.floor(nanosecond / Units.NANOS_PER_MILLI)
-  if (!(Math.abs(ms) <= Calendar.JS_DATE_MAX_MS)) fail(`${what} is outside the range of a JS Date`)
-  return new JsDate(ms)
-}
-
-const epochMillisOf = (date: JsDate): number => {
-  const ms = date.getTime()
-  if (Number.isNaN(ms)) fail("Invalid Date")
-  return ms
 }
 
 // ---------------------------------------------------------------------------------------------
