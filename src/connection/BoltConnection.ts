@@ -570,9 +570,9 @@ export class BoltConnection implements Protocol {
    * ROUTE, sent and awaited: the routing table the server answers with. ROUTE exists from Bolt 4.3
    * on; the driver never negotiates below 4.4, so no version check is needed.
    */
-  route(input: Requests.RouteInput): Effect.Effect<Metadata.RoutingTable, Neo4jError> {
+  route(input: Requests.RouteInput): Effect.Effect<Metadata.RouteMetadata, Neo4jError> {
     return Effect.flatMap(this.request((w, ctx) => Requests.route(w, input, ctx)), (metadata) => {
-      const table = Metadata.routingTable(metadata)
+      const table = Metadata.route(metadata)
       return table instanceof Neo4jProtocolError ? Effect.fail(table) : Effect.succeed(table)
     })
   }

@@ -36,7 +36,7 @@ export interface TableRequest {
  * @since 0.1.0
  * @category models
  */
-export type FetchTable = (router: ServerAddress, request: TableRequest) => Effect.Effect<Metadata.RoutingTable, Neo4jError>
+export type FetchTable = (router: ServerAddress, request: TableRequest) => Effect.Effect<Metadata.RouteMetadata, Neo4jError>
 
 /**
  * Turns the seed address into the addresses to try (DNS, service discovery, a fixed list...).

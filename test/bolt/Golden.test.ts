@@ -124,7 +124,7 @@ const CONTENT: Record<string, (r: Response, caps: Capabilities.BoltCapabilities)
   },
   "failure-ignored#1": (r) => assert.strictEqual(r._tag, "Ignored"),
   "route#0": (r) => {
-    const table = notError(Metadata.routingTable(successMeta(r)))
+    const table = notError(Metadata.route(successMeta(r)))
     assert.isAbove(table.ttl, 0)
     assert.isAbove(table.routers.length, 0)
     assert.isAbove(table.readers.length, 0)
