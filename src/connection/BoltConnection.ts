@@ -47,8 +47,6 @@ import {
 import { QueryResult, type QuerySpec } from "./QueryResult.ts"
 import * as Transport from "./Transport.ts"
 
-export type { ResponseHandler } from "../bolt/Responses.ts"
-
 /** A handler for requests whose answer only matters as success or failure. */
 export class SummaryHandler implements ResponseHandler {
   done = false
@@ -422,11 +420,11 @@ export class BoltConnection implements Protocol {
     })
   }
 
-  // The protocol seam: the operations sessions, transactions, executeQuery, the router and the
-  // driver's re-authentication call. They are the only code above this module that puts requests
-  // on the wire, and the only writers of the connection's transaction and auth state. Operations
-  // that return a result or a BEGIN outcome only queue their requests: the result's first read
-  // flushes them, so a transaction's BEGIN goes out with its first query.
+  // The protocol seam (see Protocol.ts): the operations sessions, transactions, executeQuery, the
+  // router and the driver's re-authentication call. Code above the connection layer puts requests
+  // on the wire only through them, and they are the only writers of the connection's transaction
+  // and auth state. Operations that return a result or a BEGIN outcome only queue their requests:
+  // the result's first read flushes them, so a transaction's BEGIN goes out with its first query.
 
   /**
    * TELEMETRY `{api}`, queued ahead of a unit of work when the server asked for it (hint
