@@ -12,9 +12,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Requests from "./bolt/Requests.ts"
-import { SummaryHandler } from "./connection/BoltConnection.ts"
-import { QueryResult } from "./connection/QueryResult.ts"
 import type * as Auth from "./Neo4jAuth.ts"
 import * as Bookmarks from "./Neo4jBookmarks.ts"
 import * as Neo4jConfig from "./Neo4jConfig.ts"
@@ -23,7 +20,7 @@ import type { Neo4jError, Neo4jUsageError } from "./Neo4jError.ts"
 import type { Neo4jRecord } from "./Neo4jRecord.ts"
 import type { EagerResult } from "./Neo4jResult.ts"
 import * as Neo4jSession from "./Neo4jSession.ts"
-import type { ServerInfo } from "./Neo4jSummary.ts"
+import type { NotificationFilter, ServerInfo } from "./Neo4jSummary.ts"
 import * as Driver from "./internal/driver.ts"
 import * as Router from "./routing/Router.ts"
 import type { RoutingTable } from "./routing/RoutingTable.ts"
@@ -43,7 +40,7 @@ export interface QueryConfig extends Neo4jSession.TransactionFunctionConfig {
   /** Defaults to the driver's bookmark manager; `null` runs without causal chaining. */
   readonly bookmarkManager?: Bookmarks.BookmarkManager | null | undefined
   readonly auth?: Neo4jSession.SessionConfig["auth"]
-  readonly notifications?: Requests.NotificationFilter | undefined
+  readonly notifications?: NotificationFilter | undefined
 }
 
 /**
@@ -125,37 +122,20 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
       })
       const connection = lease.connection
       yield* Driver.annotateSpan({ "server.address": connection.address.host, "server.port": connection.address.port })
-      // A read sends BEGIN, RUN, PULL (all) and COMMIT in one write: one round trip, and a
-      // connection lost on the way is safely retried (a read commits nothing). A write sends COMMIT
-      // only after the result is complete, so a connection lost before it is retried and one lost
-      // during it is reported as CommitOutcomeUnknown (see BoltConnection.commit).
-      const begin = new SummaryHandler()
-      const pipelinedCommit = mode === "READ" ? new SummaryHandler() : undefined
-      driver.telemetry(connection, Requests.TelemetryApi.EXECUTE_QUERY)
-      const result = new QueryResult(connection, { query, parameters, fetchSize: -1 })
-      const error = connection.enqueue((w, ctx) =>
-        Requests.begin(w, Neo4jSession.transactionExtra({
-          bookmarks: started,
-          config,
-          mode,
-          database: lease.database,
-          impersonatedUser: config.impersonatedUser,
-          notifications: config.notifications
-        }), ctx), begin) ??
-        connection.enqueue((w, ctx) => Requests.run(w, { query, parameters }, ctx), result.runHandler)
-      if (error !== undefined) return yield* error
-      connection.inTransaction = true
-      result.requestMore()
-      if (pipelinedCommit !== undefined) connection.enqueue(Requests.commit, pipelinedCommit)
-      yield* connection.flush
-      yield* connection.pump(() => begin.done && result.finished)
-      if (begin.error !== undefined) return yield* begin.error
-      yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(begin.metadata))
+      // A read pipelines its COMMIT (one round trip, safely retried); a write sends COMMIT once the
+      // result is complete (see BoltConnection.queryInTransaction).
+      const { begun, result, commit } = yield* connection.queryInTransaction({ query, parameters, fetchSize: -1 }, {
+        bookmarks: started,
+        timeout: config.timeout,
+        metadata: config.metadata,
+        mode,
+        database: lease.database,
+        impersonatedUser: config.impersonatedUser,
+        notifications: config.notifications
+      }, mode === "READ")
+      yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun))
       const records = yield* result.collect
-      const commitMetadata = pipelinedCommit === undefined
-        ? yield* connection.commit
-        : yield* Effect.andThen(connection.pump(() => pipelinedCommit.done), Effect.suspend(() => pipelinedCommit.result()))
-      connection.inTransaction = false
+      const commitMetadata = yield* commit
       if (manager !== undefined) yield* manager.updateBookmarks(started, Bookmarks.fromMetadata(commitMetadata))
       const summary = yield* result.summary
       return { keys: result.shape?.keys ?? [], records: records as Array<Neo4jRecord<T>>, summary }

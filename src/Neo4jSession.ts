@@ -12,11 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type * as Requests from "./bolt/Requests.ts"
-import type { BoltConnection } from "./connection/BoltConnection.ts"
-import { SummaryHandler } from "./connection/BoltConnection.ts"
-import { QueryResult } from "./connection/QueryResult.ts"
-import * as RequestEncoders from "./bolt/Requests.ts"
+import { type Protocol, type ResultStream, TelemetryApi, type TransactionSettings } from "./connection/Protocol.ts"
 import type * as Auth from "./Neo4jAuth.ts"
 import * as Bookmarks from "./Neo4jBookmarks.ts"
 import * as Neo4jCypher from "./Neo4jCypher.ts"
@@ -24,6 +20,7 @@ import type { RetrySchedule } from "./Neo4jConfig.ts"
 import { type Neo4jError, Neo4jUsageError } from "./Neo4jError.ts"
 import type { Neo4jRecord } from "./Neo4jRecord.ts"
 import type { EagerResult } from "./Neo4jResult.ts"
+import type { NotificationFilter } from "./Neo4jSummary.ts"
 import { type AccessMode, type Driver, type Lease, withSpan } from "./internal/driver.ts"
 import { retrying as internalRetrying } from "./internal/retry.ts"
 import * as Router from "./routing/Router.ts"
@@ -71,7 +68,7 @@ export interface SessionConfig {
   /** Authenticate this session's work as another user (Bolt 5.1+). */
   readonly auth?: Auth.AuthToken | undefined
   /** Notification filters of this session's queries (Bolt 5.2+). */
-  readonly notifications?: Requests.NotificationFilter | undefined
+  readonly notifications?: NotificationFilter | undefined
 }
 
 /**
@@ -170,30 +167,6 @@ export interface Neo4jSession {
 export class Session extends Context.Service<Session, Neo4jSession>()("effect-neo4j/Neo4jSession/Session") {}
 
 /**
- * The extra fields of BEGIN / auto-commit RUN for a unit of work (internal: shared by sessions and
- * `executeQuery`).
- *
- * @since 0.1.0
- * @category constructors
- */
-export const transactionExtra = (options: {
-  readonly bookmarks: ReadonlyArray<string>
-  readonly config: TransactionConfig | undefined
-  readonly mode: AccessMode
-  readonly database: string | undefined
-  readonly impersonatedUser: string | undefined
-  readonly notifications: Requests.NotificationFilter | undefined
-}): Requests.TransactionExtra => ({
-  bookmarks: options.bookmarks,
-  txTimeoutMillis: options.config?.timeout === undefined ? undefined : Math.ceil(Duration.toMillis(options.config.timeout)),
-  txMetadata: options.config?.metadata,
-  mode: options.mode === "READ" ? "read" : "write",
-  database: options.database,
-  impersonatedUser: options.impersonatedUser,
-  notifications: options.notifications
-})
-
-/**
  * Runs `attempt` again while it fails with a retryable error and the schedule allows; when it gives
  * up, the last error says how many attempts were made. Non-retryable errors pass through at once.
  *
@@ -207,22 +180,22 @@ export const retrying: <A, E, R>(
 ) => Effect.Effect<A, E, R> = internalRetrying
 
 /** Maps a non-success exit of a stream consumer to what to do with the unfinished result. */
-const finishResult = (result: QueryResult, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
-  if (result.finished || result.connection.broken !== undefined) return Effect.void
+const finishResult = (result: ResultStream, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
+  if (result.finished || result.broken) return Effect.void
   // Stopped early by choice (take, first): DISCARD keeps auto-commit writes and the transaction.
   // Interrupted or failed: leave it; releasing the connection RESETs it, which stops the server.
   if (Exit.isFailure(exit)) return Effect.void
   return Effect.ignore(result.consume)
 }
 
-const eager = <T extends Record<string, unknown>>(result: QueryResult): Effect.Effect<EagerResult<T>, Neo4jError> =>
+const eager = <T extends Record<string, unknown>>(result: ResultStream): Effect.Effect<EagerResult<T>, Neo4jError> =>
   Effect.gen(function*() {
     const records = yield* result.collect
     const summary = yield* result.summary
     return { keys: result.shape?.keys ?? [], records: records as Array<Neo4jRecord<T>>, summary }
   })
 
-const recordStream = <T extends Record<string, unknown>>(result: QueryResult): Stream.Stream<Neo4jRecord<T>, Neo4jError> => {
+const recordStream = <T extends Record<string, unknown>>(result: ResultStream): Stream.Stream<Neo4jRecord<T>, Neo4jError> => {
   result.streamed()
   return Stream.fromPull(Effect.succeed(result.nextBatch)) as Stream.Stream<Neo4jRecord<T>, Neo4jError>
 }
@@ -254,44 +227,37 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
     })
 
   // An auto-commit query's bookmark arrives with its final summary.
-  const completed = (result: QueryResult, started: ReadonlyArray<string>) =>
+  const completed = (result: ResultStream, started: ReadonlyArray<string>) =>
     Effect.suspend(() => result.finalMetadata === undefined ? Effect.void : updateBookmarks(started, result.finalMetadata))
 
   const acquire = (mode: AccessMode, started: ReadonlyArray<string>) =>
     driver.acquire({ mode, database, impersonatedUser: config.impersonatedUser, auth: config.auth, bookmarks: started })
 
-  const extra = (
+  const settings = (
     lease: Lease,
     started: ReadonlyArray<string>,
     txConfig: TransactionConfig | undefined
-  ): Requests.TransactionExtra =>
-    transactionExtra({
-      bookmarks: started,
-      config: txConfig,
-      mode: lease.route.mode,
-      database: lease.database,
-      impersonatedUser: config.impersonatedUser,
-      notifications: config.notifications
-    })
+  ): TransactionSettings => ({
+    bookmarks: started,
+    timeout: txConfig?.timeout,
+    metadata: txConfig?.metadata,
+    mode: lease.route.mode,
+    database: lease.database,
+    impersonatedUser: config.impersonatedUser,
+    notifications: config.notifications
+  })
 
-  /** Enqueues RUN (+ PULL) of an auto-commit query; the result's completion updates bookmarks. */
+  /** Queues RUN of an auto-commit query (its first read adds PULL); its completion updates bookmarks. */
   const startAutoCommit = (
     lease: Lease,
     query: string,
     parameters: Parameters,
     started: ReadonlyArray<string>,
     txConfig: TransactionConfig | undefined
-  ): Effect.Effect<QueryResult, Neo4jError> =>
+  ): Effect.Effect<ResultStream, Neo4jError> =>
     Effect.suspend(() => {
-      const connection = lease.connection
-      const result = new QueryResult(connection, { query, parameters, fetchSize })
-      driver.telemetry(connection, RequestEncoders.TelemetryApi.AUTO_COMMIT_TRANSACTION)
-      const error = connection.enqueue(
-        (w, ctx) => RequestEncoders.run(w, { query, parameters, ...extra(lease, started, txConfig) }, ctx),
-        result.runHandler
-      )
-      if (error !== undefined) return Effect.fail(error)
-      return Effect.succeed(result)
+      const result = lease.connection.autoCommit({ query, parameters, fetchSize }, settings(lease, started, txConfig))
+      return result instanceof Neo4jUsageError ? Effect.fail(result) : Effect.succeed(result)
     })
 
   const run = <T extends Record<string, unknown> = Record<string, unknown>>(
@@ -332,13 +298,12 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
   const beginTransaction = (
     txConfig?: TransactionConfig,
     mode: AccessMode = defaultMode,
-    api: RequestEncoders.TelemetryApi = RequestEncoders.TelemetryApi.UNMANAGED_TRANSACTION
+    api: TelemetryApi = TelemetryApi.UNMANAGED_TRANSACTION
   ) =>
     Effect.gen(function*() {
       const started = yield* startBookmarks
       const lease = yield* acquire(mode, started)
-      driver.telemetry(lease.connection, api)
-      return yield* openTransaction(lease.connection, extra(lease, started, txConfig), fetchSize, (metadata, begun) =>
+      return yield* openTransaction(lease.connection, settings(lease, started, txConfig), api, fetchSize, (metadata, begun) =>
         Effect.andThen(driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun)), updateBookmarks(started, metadata)))
     }).pipe(withSpan(driver, "Neo4jSession.beginTransaction", "begin", database))
 
@@ -349,7 +314,7 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
   ): Effect.Effect<A, E | Neo4jError, Exclude<R, Transaction>> => {
     const attempt = Effect.scoped(
       Effect.gen(function*() {
-        const tx = yield* beginTransaction(fnConfig, mode, RequestEncoders.TelemetryApi.MANAGED_TRANSACTION)
+        const tx = yield* beginTransaction(fnConfig, mode, TelemetryApi.MANAGED_TRANSACTION)
         const value = yield* (Effect.isEffect(work)
           ? Effect.provideService(work, Transaction, tx)
           : work(tx)) as Effect.Effect<A, E, Exclude<R, Transaction>>
@@ -380,8 +345,9 @@ type TransactionState = "open" | "committed" | "rolledBack" | "failed"
  * the scope closes on an open transaction, it is rolled back.
  */
 const openTransaction = (
-  connection: BoltConnection,
-  beginExtra: Requests.TransactionExtra,
+  connection: Protocol,
+  beginSettings: TransactionSettings,
+  api: TelemetryApi,
   fetchSize: number,
   /** COMMIT SUCCESS metadata, and BEGIN SUCCESS metadata (`db` on Bolt 5.8+). */
   onCommitted: (
@@ -390,13 +356,11 @@ const openTransaction = (
   ) => Effect.Effect<void>
 ): Effect.Effect<Neo4jTransaction, Neo4jError, Scope.Scope> =>
   Effect.gen(function*() {
-    const begin = new SummaryHandler()
-    const beginError = connection.enqueue((w, ctx) => RequestEncoders.begin(w, beginExtra, ctx), begin)
-    if (beginError !== undefined) return yield* beginError
-    connection.inTransaction = true
+    const begin = connection.begin(beginSettings, api)
+    if (begin instanceof Neo4jUsageError) return yield* begin
     let state: TransactionState = "open"
     let failure: Neo4jError | undefined = undefined
-    const results: Array<QueryResult> = []
+    const results: Array<ResultStream> = []
 
     const closedError = () =>
       failure ?? new Neo4jUsageError({ message: `The transaction is ${state === "open" ? "open" : state}; start a new one` })
@@ -417,13 +381,12 @@ const openTransaction = (
     const startQuery = (
       query: string | Neo4jCypher.Statement,
       queryParameters: Parameters | undefined
-    ): Effect.Effect<QueryResult, Neo4jError> =>
+    ): Effect.Effect<ResultStream, Neo4jError> =>
       Effect.suspend(() => {
         if (state !== "open") return Effect.fail(closedError())
         const { text, parameters } = Neo4jCypher.toQuery(query, queryParameters)
-        const result = new QueryResult(connection, { query: text, parameters, fetchSize })
-        const error = connection.enqueue((w, ctx) => RequestEncoders.run(w, { query: text, parameters }, ctx), result.runHandler)
-        if (error !== undefined) return Effect.fail(error)
+        const result = connection.run({ query: text, parameters, fetchSize })
+        if (result instanceof Neo4jUsageError) return Effect.fail(result)
         results.push(result)
         return Effect.succeed(result)
       })
@@ -465,17 +428,12 @@ const openTransaction = (
           Effect.andThen(request),
           Effect.catch((error) => Effect.andThen(beginOutcome, Effect.fail(error))),
           Effect.tapError(fail),
-          Effect.tap(() =>
-            Effect.sync(() => {
-              state = next
-              connection.inTransaction = false
-            })
-          )
+          Effect.tap(() => Effect.sync(() => void (state = next)))
         )
       })
 
     const commit = Effect.flatMap(end(connection.commit, "committed"), (metadata) => onCommitted(metadata, begin.metadata))
-    const rollback = Effect.asVoid(end(connection.request(RequestEncoders.rollback), "rolledBack"))
+    const rollback = Effect.asVoid(end(connection.rollback, "rolledBack"))
 
     // Closed without a commit: ROLLBACK when the connection is idle. Interrupted or failed, or with
     // requests still unanswered (a query blocked on a lock, say), nothing is sent here: releasing

@@ -247,3 +247,16 @@ export const fromMetadata = (options: {
     database: str(meta.db) ?? str(options.runMetadata.db)
   }
 }
+
+/**
+ * Notification filters (Bolt 5.2+): which notifications the server reports in summaries.
+ * `minimumSeverity: "OFF"` disables all notifications.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NotificationFilter {
+  readonly minimumSeverity?: "OFF" | "WARNING" | "INFORMATION" | undefined
+  /** e.g. `["HINT", "DEPRECATION"]`; sent as categories before Bolt 5.6, classifications after */
+  readonly disabledClassifications?: ReadonlyArray<string> | undefined
+}

@@ -102,12 +102,13 @@ export interface TransactionMetadata {
 }
 
 /**
- * ROUTE SUCCESS: a routing table.
+ * ROUTE SUCCESS: a routing table as the server sent it (`rt`); `routing/RoutingTable.ts` makes the
+ * driver's table from it.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RoutingTable {
+export interface RouteMetadata {
   /** seconds this table stays valid */
   readonly ttl: number
   readonly db: string | undefined
@@ -237,7 +238,7 @@ export const transaction = (meta: Meta): TransactionMetadata | Neo4jProtocolErro
  * @since 0.1.0
  * @category decoding
  */
-export const routingTable = (meta: Meta): RoutingTable | Neo4jProtocolError =>
+export const route = (meta: Meta): RouteMetadata | Neo4jProtocolError =>
   read(() => {
     const rt = map("ROUTE", meta, "rt") ?? fail("ROUTE", "rt", "a map", undefined)
     const servers = rt.servers

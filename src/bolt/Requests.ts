@@ -10,11 +10,14 @@
 import * as Auth from "../Neo4jAuth.ts"
 import type { AuthToken } from "../Neo4jAuth.ts"
 import { Neo4jUsageError } from "../Neo4jError.ts"
+import type { NotificationFilter } from "../Neo4jSummary.ts"
 import { isPackStreamEncodeError } from "../packstream/Errors.ts"
 import type { BoltCapabilities } from "./Capabilities.ts"
 import type { MessageWriter } from "./MessageWriter.ts"
 import { dehydrator, toUsageError, type ValueCodecOptions } from "./ValueCodec.ts"
 import * as Version from "./Version.ts"
+
+export type { NotificationFilter }
 
 /**
  * Request message signatures (the struct tag of each request).
@@ -114,18 +117,6 @@ export const ModeWire = { READ: "r" } as const
  * @category constants
  */
 export const PATCH_UTC = "utc"
-
-/**
- * Notification filters (Bolt 5.2+). `minimumSeverity: "OFF"` disables all notifications.
- *
- * @since 0.1.0
- * @category models
- */
-export interface NotificationFilter {
-  readonly minimumSeverity?: "OFF" | "WARNING" | "INFORMATION" | undefined
-  /** e.g. `["HINT", "DEPRECATION"]`; sent as categories before Bolt 5.6, classifications after */
-  readonly disabledClassifications?: ReadonlyArray<string> | undefined
-}
 
 /**
  * The `bolt_agent` map of HELLO (Bolt 5.3+).

@@ -14,6 +14,24 @@ import { Marker } from "../packstream/Markers.ts"
 import type { PackStreamReader } from "../packstream/Reader.ts"
 import { toProtocolError } from "./ValueCodec.ts"
 
+/** Receives the responses to one request, in order: records (PULL only), then one summary. */
+export interface ResponseHandler {
+  onRecord(fields: ReadonlyArray<unknown>): void
+  /**
+   * Whether RECORD bodies go to {@link onRawRecords} undecoded right now, instead of `onRecord`
+   * (the connection decodes them later, on demand).
+   */
+  keepsRawRecords?(): boolean
+  /**
+   * RECORD bodies, undecoded: `bytes[starts[i], ends[i])` for `i < count`, all inside
+   * `bytes[from, to)` (messages received back to back, framing included). Valid during the call only.
+   */
+  onRawRecords?(bytes: Uint8Array, from: number, to: number, starts: Int32Array, ends: Int32Array, count: number): void
+  onSuccess(metadata: Readonly<Record<string, unknown>>): void
+  onFailure(error: Neo4jError): void
+  onIgnored(): void
+}
+
 /**
  * Response message signatures.
  *

@@ -1,7 +1,6 @@
 /**
- * The Bolt protocol layer: handshake, capabilities, chunking, messages and the connection state
- * machine. Pure code: no sockets, timers or runtime. Internal machinery of the connection layer,
- * not part of the public API.
+ * The Bolt protocol layer: handshake, capabilities, chunking and messages. Pure code: no sockets,
+ * timers or runtime. Internal machinery of the connection layer, not part of the public API.
  *
  * @since 0.1.0
  */
@@ -12,5 +11,4 @@ export { MessageWriter } from "./MessageWriter.ts"
 export * as Metadata from "./Metadata.ts"
 export * as Requests from "./Requests.ts"
 export * as Responses from "./Responses.ts"
-export * as StateMachine from "./StateMachine.ts"
 export * as Version from "./Version.ts"

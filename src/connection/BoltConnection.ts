@@ -23,6 +23,7 @@ import { MessageWriter } from "../bolt/MessageWriter.ts"
 import * as Metadata from "../bolt/Metadata.ts"
 import * as Requests from "../bolt/Requests.ts"
 import * as Responses from "../bolt/Responses.ts"
+import type { ResponseHandler } from "../bolt/Responses.ts"
 import * as ValueCodec from "../bolt/ValueCodec.ts"
 import type { ValueCodecOptions } from "../bolt/ValueCodec.ts"
 import * as Version from "../bolt/Version.ts"
@@ -36,25 +37,15 @@ import {
 import type { ServerInfo } from "../Neo4jSummary.ts"
 import { formatAddress, type ServerAddress } from "../internal/uri.ts"
 import type { PackStreamReader } from "../packstream/Reader.ts"
+import {
+  type BeginOutcome,
+  type PipelinedQuery,
+  type Protocol,
+  transactionExtra,
+  type TransactionSettings
+} from "./Protocol.ts"
+import { QueryResult, type QuerySpec } from "./QueryResult.ts"
 import * as Transport from "./Transport.ts"
-
-/** Receives the responses to one request, in order: records (PULL only), then one summary. */
-export interface ResponseHandler {
-  onRecord(fields: ReadonlyArray<unknown>): void
-  /**
-   * Whether RECORD bodies go to {@link onRawRecords} undecoded right now, instead of `onRecord`
-   * (see {@link BoltConnection.decodeRecord}).
-   */
-  keepsRawRecords?(): boolean
-  /**
-   * RECORD bodies, undecoded: `bytes[starts[i], ends[i])` for `i < count`, all inside
-   * `bytes[from, to)` (messages received back to back, framing included). Valid during the call only.
-   */
-  onRawRecords?(bytes: Uint8Array, from: number, to: number, starts: Int32Array, ends: Int32Array, count: number): void
-  onSuccess(metadata: Readonly<Record<string, unknown>>): void
-  onFailure(error: Neo4jError): void
-  onIgnored(): void
-}
 
 /** A handler for requests whose answer only matters as success or failure. */
 export class SummaryHandler implements ResponseHandler {
@@ -104,6 +95,8 @@ export interface ConnectionOptions {
   readonly routingContext?: Readonly<Record<string, string>> | undefined
   readonly notifications?: Requests.NotificationFilter | undefined
   readonly integers: ValueCodecOptions["integers"]
+  /** Whether TELEMETRY may be sent when the server asks for it (default: not). */
+  readonly telemetry?: boolean | undefined
   /** Bolt versions to propose, best first (tests pin one). */
   readonly proposals?: ReadonlyArray<Handshake.VersionRange> | undefined
 }
@@ -136,10 +129,15 @@ const RUN_RECORDS = 256
 const ONE_START = new Int32Array(1)
 const ONE_END = new Int32Array(1)
 
+const UNAUTHENTICATED: AuthToken = { _tag: "None" }
+
+// TELEMETRY's answer is not awaited: one handler takes them all.
+const IGNORE_ANSWER = new SummaryHandler()
+
 const NO_HINTS: ServerHints = { receiveTimeout: undefined, telemetryEnabled: false, ssrEnabled: false }
 
 /** A live Bolt connection (authenticated once {@link connect} returns it). */
-export class BoltConnection {
+export class BoltConnection implements Protocol {
   readonly id: string
   readonly address: ServerAddress
   readonly integers: ValueCodecOptions["integers"]
@@ -148,14 +146,10 @@ export class BoltConnection {
   server: ServerInfo
   serverConnectionId = ""
   hints: ServerHints = NO_HINTS
-  /** The auth token this connection is currently authenticated with. */
-  auth: AuthToken
   /** Set once the connection cannot be used again (socket closed, protocol broken, timeout). */
   broken: Neo4jConnectionError | Neo4jProtocolError | undefined = undefined
   /** A FAILURE arrived and no RESET has cleared it yet: requests are IGNORED until then. */
   failed = false
-  /** An explicit transaction was begun and not yet committed or rolled back. */
-  inTransaction = false
   /** Still works, but must not be reused (e.g. its authorization expired). */
   retired = false
 
@@ -167,6 +161,12 @@ export class BoltConnection {
   readonly #out = new MessageWriter(INITIAL_WRITE_BUFFER)
   #context: Requests.EncodeContext
   readonly #handlers: Array<ResponseHandler> = []
+  /** The auth token this connection is authenticated with (none while LOGOFF/LOGON is under way). */
+  #auth: AuthToken
+  /** An explicit transaction was begun and not yet committed or rolled back. */
+  #inTransaction = false
+  /** Whether the user lets TELEMETRY be sent (the server must also ask for it). */
+  readonly #telemetry: boolean
 
   constructor(init: {
     readonly transport: Transport.Transport
@@ -174,6 +174,7 @@ export class BoltConnection {
     readonly version: Version.BoltVersion
     readonly integers: ValueCodecOptions["integers"]
     readonly auth: AuthToken
+    readonly telemetry?: boolean | undefined
   }) {
     this.id = `bolt-${++nextConnectionNumber}`
     this.#transport = init.transport
@@ -184,7 +185,18 @@ export class BoltConnection {
     this.#reader = ValueCodec.reader(this.codec)
     this.#context = { capabilities: this.capabilities, codec: this.codec }
     this.server = { address: formatAddress(init.address), agent: "", protocolVersion: Version.format(init.version) }
-    this.auth = init.auth
+    this.#auth = init.auth
+    this.#telemetry = init.telemetry === true
+  }
+
+  /** The auth token this connection is currently authenticated with. */
+  get auth(): AuthToken {
+    return this.#auth
+  }
+
+  /** An explicit transaction was begun and not yet committed or rolled back. */
+  get inTransaction(): boolean {
+    return this.#inTransaction
   }
 
   /** Applies what HELLO SUCCESS said (server agent, hints, the 4.4 `utc` patch). */
@@ -231,7 +243,7 @@ export class BoltConnection {
 
   /** Whether a RESET must run before anyone else uses this connection. */
   get needsReset(): boolean {
-    return this.#handlers.length > 0 || this.failed || this.inTransaction
+    return this.#handlers.length > 0 || this.failed || this.#inTransaction
   }
 
   /** Responses still expected (requests sent or queued whose summary has not arrived). */
@@ -408,6 +420,54 @@ export class BoltConnection {
     })
   }
 
+  // The protocol seam (see Protocol.ts): the operations sessions, transactions, executeQuery, the
+  // router and the driver's re-authentication call. Code above the connection layer puts requests
+  // on the wire only through them, and they are the only writers of the connection's transaction
+  // and auth state. Operations that return a result or a BEGIN outcome only queue their requests:
+  // the result's first read flushes them, so a transaction's BEGIN goes out with its first query.
+
+  /**
+   * TELEMETRY `{api}`, queued ahead of a unit of work when the server asked for it (hint
+   * `telemetry.enabled`, Bolt 5.4+) and the driver allows it. Its answer is not awaited.
+   */
+  #queueTelemetry(api: Requests.TelemetryApi): void {
+    if (!this.#telemetry || !this.hints.telemetryEnabled || !this.capabilities.telemetry) return
+    this.enqueue((w, ctx) => Requests.telemetry(w, api, ctx), IGNORE_ANSWER)
+  }
+
+  /**
+   * An auto-commit query: (TELEMETRY and) RUN with the transaction settings, queued; the result's
+   * first read adds the PULL and flushes.
+   */
+  autoCommit(spec: QuerySpec, settings: TransactionSettings): QueryResult | Neo4jUsageError {
+    const result = new QueryResult(this, spec)
+    this.#queueTelemetry(Requests.TelemetryApi.AUTO_COMMIT_TRANSACTION)
+    const extra = transactionExtra(settings)
+    return this.enqueue((w, ctx) => Requests.run(w, { query: spec.query, parameters: spec.parameters, ...extra }, ctx), result.runHandler) ??
+      result
+  }
+
+  /**
+   * (TELEMETRY and) BEGIN, queued: they go out with the transaction's first query, or with its
+   * COMMIT/ROLLBACK. The returned handler holds BEGIN's outcome once answered.
+   */
+  begin(settings: TransactionSettings, api: Requests.TelemetryApi): BeginOutcome | Neo4jUsageError {
+    const begun = new SummaryHandler()
+    this.#queueTelemetry(api)
+    const extra = transactionExtra(settings)
+    const error = this.enqueue((w, ctx) => Requests.begin(w, extra, ctx), begun)
+    if (error !== undefined) return error
+    this.#inTransaction = true
+    return begun
+  }
+
+  /** RUN in the open transaction, queued (the result's first read adds the PULL and flushes). */
+  run(spec: QuerySpec): QueryResult | Neo4jUsageError {
+    const result = new QueryResult(this, spec)
+    return this.enqueue((w, ctx) => Requests.run(w, { query: spec.query, parameters: spec.parameters }, ctx), result.runHandler) ??
+      result
+  }
+
   /**
    * COMMIT, sent alone and awaited. A connection lost after COMMIT went out leaves the outcome
    * unknown: the server may have committed. That is reported as `CommitOutcomeUnknown`, which is
@@ -421,8 +481,97 @@ export class BoltConnection {
       if (error !== undefined) return Effect.fail(error)
       return this.flush.pipe(
         Effect.andThen(Effect.mapError(this.pump(() => handler.done), (cause) => this.commitOutcomeUnknown(cause))),
-        Effect.andThen(Effect.suspend(() => handler.result()))
+        Effect.andThen(Effect.suspend(() => handler.result())),
+        Effect.tap(this.#transactionEnded)
       )
+    })
+  }
+
+  /** ROLLBACK, sent and awaited. */
+  get rollback(): Effect.Effect<Readonly<Record<string, unknown>>, Neo4jError> {
+    return Effect.tap(this.request(Requests.rollback), this.#transactionEnded)
+  }
+
+  readonly #transactionEnded = Effect.sync(() => {
+    this.#inTransaction = false
+  })
+
+  /**
+   * `executeQuery`'s transaction: (TELEMETRY,) BEGIN, RUN and PULL (all) in one write, awaited
+   * until BEGIN is answered and the result is complete. With `pipelineCommit` (reads), COMMIT goes
+   * in the same write: one round trip, and a connection lost on the way is safely retried (a read
+   * commits nothing). Otherwise (writes) `commit` sends COMMIT only once the result is complete, so
+   * a connection lost before it is retried and one lost during it is reported as
+   * CommitOutcomeUnknown (see {@link commit}).
+   */
+  queryInTransaction(
+    spec: QuerySpec,
+    settings: TransactionSettings,
+    pipelineCommit: boolean
+  ): Effect.Effect<PipelinedQuery, Neo4jError> {
+    return Effect.suspend(() => {
+      const extra = transactionExtra(settings)
+      const begin = new SummaryHandler()
+      const pipelinedCommit = pipelineCommit ? new SummaryHandler() : undefined
+      this.#queueTelemetry(Requests.TelemetryApi.EXECUTE_QUERY)
+      const result = new QueryResult(this, spec)
+      const error = this.enqueue((w, ctx) => Requests.begin(w, extra, ctx), begin) ??
+        this.enqueue((w, ctx) => Requests.run(w, { query: spec.query, parameters: spec.parameters }, ctx), result.runHandler)
+      if (error !== undefined) return Effect.fail(error)
+      this.#inTransaction = true
+      result.requestMore()
+      if (pipelinedCommit !== undefined) this.enqueue(Requests.commit, pipelinedCommit)
+      const commit = pipelinedCommit === undefined ? this.commit : Effect.andThen(
+        this.pump(() => pipelinedCommit.done),
+        Effect.suspend(() => pipelinedCommit.result())
+      ).pipe(Effect.tap(this.#transactionEnded))
+      return this.flush.pipe(
+        Effect.andThen(this.pump(() => begin.done && result.finished)),
+        Effect.andThen(Effect.suspend(() =>
+          begin.error !== undefined ? Effect.fail(begin.error) : Effect.succeed({ begun: begin.metadata, result, commit })
+        ))
+      )
+    })
+  }
+
+  /**
+   * Re-authenticates the connection with LOGOFF and LOGON (Bolt 5.1+), pipelined and awaited
+   * (the caller compares {@link auth} with the token first). Until LOGON succeeds the connection
+   * belongs to nobody: a failure breaks it for the pool.
+   */
+  reauthenticate(auth: AuthToken): Effect.Effect<void, Neo4jError> {
+    return Effect.suspend(() => {
+      if (!this.capabilities.logon) {
+        return Effect.fail(
+          new Neo4jUsageError({
+            message: `Session-level auth needs Bolt 5.1+ (LOGOFF/LOGON); this server speaks Bolt ` +
+              `${this.server.protocolVersion}. Use a driver created with these credentials instead.`
+          })
+        )
+      }
+      const logoff = new SummaryHandler()
+      const logon = new SummaryHandler()
+      const error = this.enqueue(Requests.logoff, logoff) ?? this.enqueue((w, ctx) => Requests.logon(w, auth, ctx), logon)
+      if (error !== undefined) return Effect.fail(error)
+      this.#auth = UNAUTHENTICATED
+      return this.flush.pipe(
+        Effect.andThen(this.pump(() => logon.done)),
+        Effect.andThen(Effect.suspend(() => logoff.result())),
+        Effect.andThen(Effect.suspend(() => logon.result())),
+        Effect.tap(() => Effect.sync(() => void (this.#auth = auth))),
+        Effect.tapError(() => Effect.sync(() => this.markBroken(this.brokenError())))
+      )
+    })
+  }
+
+  /**
+   * ROUTE, sent and awaited: the routing table the server answers with. ROUTE exists from Bolt 4.3
+   * on; the driver never negotiates below 4.4, so no version check is needed.
+   */
+  route(input: Requests.RouteInput): Effect.Effect<Metadata.RouteMetadata, Neo4jError> {
+    return Effect.flatMap(this.request((w, ctx) => Requests.route(w, input, ctx)), (metadata) => {
+      const table = Metadata.route(metadata)
+      return table instanceof Neo4jProtocolError ? Effect.fail(table) : Effect.succeed(table)
     })
   }
 
@@ -447,7 +596,7 @@ export class BoltConnection {
     return Effect.tap(this.request(Requests.reset), () =>
       Effect.sync(() => {
         this.failed = false
-        this.inTransaction = false
+        this.#inTransaction = false
       }))
   }
 
@@ -572,7 +721,8 @@ const negotiate = (
       address: options.address,
       version,
       integers: options.integers,
-      auth: options.auth
+      auth: options.auth,
+      telemetry: options.telemetry
     })
     connection.feed(rest)
     yield* Effect.addFinalizer(() => connection.goodbye)

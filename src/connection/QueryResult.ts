@@ -7,11 +7,53 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as Requests from "../bolt/Requests.ts"
-import { type Neo4jError, Neo4jProtocolError } from "../Neo4jError.ts"
+import type { MessageWriter } from "../bolt/MessageWriter.ts"
+import type { ResponseHandler } from "../bolt/Responses.ts"
+import type { Neo4jConnectionError, Neo4jError, Neo4jUsageError } from "../Neo4jError.ts"
+import { Neo4jProtocolError } from "../Neo4jError.ts"
 import { Neo4jRecord, RecordShape } from "../Neo4jRecord.ts"
 import * as Neo4jSummary from "../Neo4jSummary.ts"
-import type { BoltConnection, ResponseHandler } from "./BoltConnection.ts"
+import type { ServerInfo } from "../Neo4jSummary.ts"
 import { RawRecords } from "./RawRecords.ts"
+
+/**
+ * What a result uses of its connection (a `BoltConnection`; declared here so that the connection
+ * can make results without an import cycle).
+ */
+export interface ResultConnection {
+  readonly server: ServerInfo
+  readonly broken: unknown
+  enqueue(
+    encode: (writer: MessageWriter, context: Requests.EncodeContext) => Requests.EncodeResult,
+    handler: ResponseHandler
+  ): Neo4jUsageError | undefined
+  readonly flush: Effect.Effect<void, Neo4jConnectionError>
+  pump(until: () => boolean): Effect.Effect<void, Neo4jConnectionError | Neo4jProtocolError>
+  decodeRecord(bytes: Uint8Array, start: number, end: number): ReadonlyArray<unknown> | Neo4jProtocolError
+}
+
+/**
+ * One query's records as the layer above reads them: what sessions and transactions use of a
+ * {@link QueryResult} (a fake implements it in tests of the session logic).
+ */
+export interface ResultStream {
+  /** The keys, once RUN succeeded. */
+  readonly shape: RecordShape | undefined
+  /** RUN SUCCESS metadata (`db` of an auto-commit query on Bolt 5.8+); empty until then. */
+  readonly runMetadata: Readonly<Record<string, unknown>>
+  /** The last PULL/DISCARD SUCCESS metadata (the bookmark of an auto-commit query), once finished. */
+  readonly finalMetadata: Readonly<Record<string, unknown>> | undefined
+  /** Whether the server has nothing more to send for this result. */
+  readonly finished: boolean
+  /** Whether the connection under the result is broken (nothing more can be read or sent). */
+  readonly broken: boolean
+  /** Keeps records undecoded until read (call before the first read). */
+  streamed(): void
+  readonly nextBatch: Effect.Effect<NonEmptyReadonlyArray<Neo4jRecord>, Neo4jError | Cause.Done>
+  readonly collect: Effect.Effect<Array<Neo4jRecord>, Neo4jError>
+  readonly consume: Effect.Effect<Neo4jSummary.ResultSummary, Neo4jError>
+  readonly summary: Effect.Effect<Neo4jSummary.ResultSummary, Neo4jError>
+}
 
 /** Everything a result needs to know about its query. */
 export interface QuerySpec {
@@ -37,8 +79,8 @@ const fieldNames = (fields: unknown): ReadonlyArray<string> =>
  * One open result. It is its own handler for RUN (keys, qid) and for every PULL (records, then
  * `has_more` or the final metadata).
  */
-export class QueryResult {
-  readonly connection: BoltConnection
+export class QueryResult implements ResultStream {
+  readonly connection: ResultConnection
   readonly spec: QuerySpec
   shape: RecordShape | undefined = undefined
   qid = NO_QID
@@ -58,7 +100,7 @@ export class QueryResult {
   readonly runHandler: ResponseHandler
   readonly pullHandler: ResponseHandler
 
-  constructor(connection: BoltConnection, spec: QuerySpec) {
+  constructor(connection: ResultConnection, spec: QuerySpec) {
     this.connection = connection
     this.spec = spec
     const fail = (error: Neo4jError) => {
@@ -148,6 +190,10 @@ export class QueryResult {
       batch.push(new Neo4jRecord(shape, fields))
     } while (raw.size > 0 && raw.start < limit)
     return batch.length === 0 ? undefined : batch as unknown as NonEmptyReadonlyArray<Neo4jRecord>
+  }
+
+  get broken(): boolean {
+    return this.connection.broken !== undefined
   }
 
   /** Whether the server has nothing more to send for this result. */

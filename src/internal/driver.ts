@@ -7,8 +7,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
-import * as Requests from "../bolt/Requests.ts"
-import { BoltConnection, connect, SummaryHandler } from "../connection/BoltConnection.ts"
+import { BoltConnection, connect } from "../connection/BoltConnection.ts"
+import type { Protocol } from "../connection/Protocol.ts"
 import * as Auth from "../Neo4jAuth.ts"
 import * as Bookmarks from "../Neo4jBookmarks.ts"
 import { boltAgent, type ResolvedConfig } from "../Neo4jConfig.ts"
@@ -17,7 +17,6 @@ import {
   Neo4jClientError,
   copyError,
   type Neo4jError,
-  Neo4jUsageError,
   NOT_A_WRITER_CODES
 } from "../Neo4jError.ts"
 import * as ConnectionPool from "../pool/ConnectionPool.ts"
@@ -45,7 +44,8 @@ export interface AcquireRequest {
 
 /** A leased connection, the route that chose it, and the database to name in BEGIN/RUN. */
 export interface Lease {
-  readonly connection: BoltConnection
+  /** The connection, as the protocol seam the unit of work drives. */
+  readonly connection: Protocol
   readonly route: Router.Route
   /** `db` of BEGIN/RUN; `undefined` lets the server resolve the home database. */
   readonly database: string | undefined
@@ -60,43 +60,9 @@ export interface Driver {
   /** Server selection: the seed for bolt://, routing tables for neo4j://. */
   readonly router: Router.Router
   readonly acquire: (request: AcquireRequest) => Effect.Effect<Lease, Neo4jError, Scope.Scope>
-  /**
-   * Queues TELEMETRY `{api}` ahead of a transaction when the server asked for it (hint
-   * `telemetry.enabled`, Bolt 5.4+) and the user did not turn it off. Its answer is not awaited.
-   */
-  readonly telemetry: (connection: BoltConnection, api: Requests.TelemetryApi) => void
   /** Gives the auth token manager a look at a failure; a handled security error becomes retryable. */
   readonly classify: <E>(error: E) => Effect.Effect<E>
 }
-
-const IGNORE_ANSWER = new SummaryHandler()
-
-const reauthenticate = (connection: BoltConnection, auth: Auth.AuthToken): Effect.Effect<void, Neo4jError> =>
-  Effect.suspend(() => {
-    if (Auth.equivalent(connection.auth, auth)) return Effect.void
-    if (!connection.capabilities.logon) {
-      return Effect.fail(
-        new Neo4jUsageError({
-          message: `Session-level auth needs Bolt 5.1+ (LOGOFF/LOGON); this server speaks Bolt ` +
-            `${connection.server.protocolVersion}. Use a driver created with these credentials instead.`
-        })
-      )
-    }
-    const logoff = new SummaryHandler()
-    const logon = new SummaryHandler()
-    const error = connection.enqueue(Requests.logoff, logoff) ??
-      connection.enqueue((w, ctx) => Requests.logon(w, auth, ctx), logon)
-    if (error !== undefined) return Effect.fail(error)
-    // Until LOGON succeeds the connection belongs to nobody: a failure breaks it for the pool.
-    connection.auth = Auth.none()
-    return connection.flush.pipe(
-      Effect.andThen(connection.pump(() => logon.done)),
-      Effect.andThen(Effect.suspend(() => logoff.result())),
-      Effect.andThen(Effect.suspend(() => logon.result())),
-      Effect.tap(() => Effect.sync(() => void (connection.auth = auth))),
-      Effect.tapError(() => Effect.sync(() => connection.markBroken(connection.brokenError())))
-    )
-  })
 
 /** Builds the driver core in the current scope (the pool closes with it). */
 export const make = (
@@ -116,7 +82,9 @@ export const make = (
             boltAgent,
             routingContext: config.uri.routing ? Rediscovery.routingContext(config.uri) : undefined,
             notifications: config.notifications,
-            integers: config.integers
+            integers: config.integers,
+            // TELEMETRY ahead of each unit of work, when the server asks and the user did not turn it off.
+            telemetry: config.telemetry
           })),
       isReusable: (connection) => connection.isOpen,
       // A server that does not answer RESET in time loses the connection rather than hanging the
@@ -142,7 +110,7 @@ export const make = (
     > =>
       Effect.flatMap(pool.acquire(address), (connection) => {
         if (Auth.equivalent(connection.auth, token)) return Effect.succeed(connection)
-        if (connection.capabilities.logon || sessionAuth) return Effect.as(reauthenticate(connection, token), connection)
+        if (connection.capabilities.logon || sessionAuth) return Effect.as(connection.reauthenticate(token), connection)
         connection.retire()
         return checkout(address, token, sessionAuth)
       })
@@ -190,11 +158,7 @@ export const make = (
           handled ? copyError(error, { tokenRefreshed: true }) as E : error))
     }
 
-    const telemetry = (connection: BoltConnection, api: Requests.TelemetryApi) => {
-      if (!config.telemetry || !connection.hints.telemetryEnabled || !connection.capabilities.telemetry) return
-      connection.enqueue((w, ctx) => Requests.telemetry(w, api, ctx), IGNORE_ANSWER)
-    }
-    return { config, pool, bookmarkManager, router, acquire, telemetry, classify }
+    return { config, pool, bookmarkManager, router, acquire, classify }
   })
 
 /**

@@ -8,12 +8,11 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
-import * as Metadata from "../bolt/Metadata.ts"
-import * as Requests from "../bolt/Requests.ts"
+import type * as Metadata from "../bolt/Metadata.ts"
 import type { BoltConnection } from "../connection/BoltConnection.ts"
 import { formatAddress, type ParsedUri, type ServerAddress } from "../internal/uri.ts"
 import type { AuthToken } from "../Neo4jAuth.ts"
-import { Neo4jConnectionError, type Neo4jError, Neo4jProtocolError } from "../Neo4jError.ts"
+import { Neo4jConnectionError, type Neo4jError } from "../Neo4jError.ts"
 import * as RoutingTable from "./RoutingTable.ts"
 
 /**
@@ -37,7 +36,7 @@ export interface TableRequest {
  * @since 0.1.0
  * @category models
  */
-export type FetchTable = (router: ServerAddress, request: TableRequest) => Effect.Effect<Metadata.RoutingTable, Neo4jError>
+export type FetchTable = (router: ServerAddress, request: TableRequest) => Effect.Effect<Metadata.RouteMetadata, Neo4jError>
 
 /**
  * Turns the seed address into the addresses to try (DNS, service discovery, a fixed list...).
@@ -79,8 +78,7 @@ export const routingContext = (uri: ParsedUri): Readonly<Record<string, string>>
 })
 
 /**
- * A {@link FetchTable} that sends ROUTE on a pooled connection to the router. ROUTE exists from
- * Bolt 4.3 on; the driver never negotiates below 4.4, so no version check is needed.
+ * A {@link FetchTable} that sends ROUTE on a pooled connection to the router.
  *
  * @since 0.1.0
  * @category constructors
@@ -94,17 +92,12 @@ export const fetchOverConnection = (options: {
   Effect.scoped(
     Effect.gen(function*() {
       const connection = yield* options.acquire(router, request.auth)
-      const metadata = yield* connection.request((w, ctx) =>
-        Requests.route(w, {
-          routing: options.routingContext,
-          bookmarks: request.bookmarks,
-          database: request.database,
-          impersonatedUser: request.impersonatedUser
-        }, ctx)
-      )
-      const table = Metadata.routingTable(metadata)
-      if (table instanceof Neo4jProtocolError) return yield* table
-      return table
+      return yield* connection.route({
+        routing: options.routingContext,
+        bookmarks: request.bookmarks,
+        database: request.database,
+        impersonatedUser: request.impersonatedUser
+      })
     })
   )
 

@@ -93,7 +93,7 @@ const parseAll = (role: string, texts: ReadonlyArray<string>): Array<ServerAddre
  * @category constructors
  */
 export const fromRoute = (
-  route: Metadata.RoutingTable,
+  route: Metadata.RouteMetadata,
   options: { readonly now: number; readonly requested: string | undefined; readonly from: ServerAddress }
 ): RoutingTable | Neo4jProtocolError => {
   const routers = parseAll("router", route.routers)

@@ -14,7 +14,7 @@ import * as Handshake from "../../src/bolt/Handshake.ts"
 import * as Metadata from "../../src/bolt/Metadata.ts"
 import * as Responses from "../../src/bolt/Responses.ts"
 import type { Response } from "../../src/bolt/Responses.ts"
-import * as SM from "../../src/bolt/StateMachine.ts"
+import * as SM from "../support/BoltStateMachine.ts"
 import * as Version from "../../src/bolt/Version.ts"
 import * as Graph from "../../src/Neo4jGraph.ts"
 import { Neo4jAuthenticationError, Neo4jClientError, Neo4jProtocolError } from "../../src/Neo4jError.ts"
@@ -124,7 +124,7 @@ const CONTENT: Record<string, (r: Response, caps: Capabilities.BoltCapabilities)
   },
   "failure-ignored#1": (r) => assert.strictEqual(r._tag, "Ignored"),
   "route#0": (r) => {
-    const table = notError(Metadata.routingTable(successMeta(r)))
+    const table = notError(Metadata.route(successMeta(r)))
     assert.isAbove(table.ttl, 0)
     assert.isAbove(table.routers.length, 0)
     assert.isAbove(table.readers.length, 0)

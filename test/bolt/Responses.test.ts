@@ -237,7 +237,7 @@ describe("Metadata readers", () => {
 
   it("ROUTE: the spec's v4.4 example", () => {
     assert.deepStrictEqual(
-      Metadata.routingTable({
+      Metadata.route({
         rt: {
           ttl: 1000,
           db: "foo",
@@ -259,10 +259,10 @@ describe("Metadata readers", () => {
   })
 
   it("ROUTE: malformed tables", () => {
-    assert.instanceOf(Metadata.routingTable({}), Neo4jProtocolError)
-    assert.instanceOf(Metadata.routingTable({ rt: { ttl: 1, servers: {} } }), Neo4jProtocolError)
-    assert.instanceOf(Metadata.routingTable({ rt: { servers: [] } }), Neo4jProtocolError)
-    assert.instanceOf(Metadata.routingTable({ rt: { ttl: 1, servers: [{ addresses: [], role: "LEADER" }] } }), Neo4jProtocolError)
-    assert.instanceOf(Metadata.routingTable({ rt: { ttl: 1, servers: [1] } }), Neo4jProtocolError)
+    assert.instanceOf(Metadata.route({}), Neo4jProtocolError)
+    assert.instanceOf(Metadata.route({ rt: { ttl: 1, servers: {} } }), Neo4jProtocolError)
+    assert.instanceOf(Metadata.route({ rt: { servers: [] } }), Neo4jProtocolError)
+    assert.instanceOf(Metadata.route({ rt: { ttl: 1, servers: [{ addresses: [], role: "LEADER" }] } }), Neo4jProtocolError)
+    assert.instanceOf(Metadata.route({ rt: { ttl: 1, servers: [1] } }), Neo4jProtocolError)
   })
 })

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import * as SM from "../../src/bolt/StateMachine.ts"
-import type { BoltState, Phase, RequestKind, ResponseKind } from "../../src/bolt/StateMachine.ts"
+import * as SM from "../support/BoltStateMachine.ts"
+import type { BoltState, Phase, RequestKind, ResponseKind } from "../support/BoltStateMachine.ts"
 import { Neo4jProtocolError } from "../../src/Neo4jError.ts"
 
 // The expected table, written out by hand from the spec's appendix ("Bolt message state transitions

@@ -17,13 +17,13 @@ const seed: ServerAddress = { host: "cluster.example", port: 7687 }
 const s = (n: number): ServerAddress => ({ host: `core${n}`, port: 7687 })
 const k = (n: number) => `core${n}:7687`
 
-type Answer = (request: Rediscovery.TableRequest) => Effect.Effect<Metadata.RoutingTable, Neo4jError>
+type Answer = (request: Rediscovery.TableRequest) => Effect.Effect<Metadata.RouteMetadata, Neo4jError>
 
 const tableOf = (
   servers: { routers: Array<number>; readers: Array<number>; writers: Array<number> },
   db: string | undefined = "neo4j",
   ttl = 300
-): Metadata.RoutingTable => ({
+): Metadata.RouteMetadata => ({
   ttl,
   db,
   routers: servers.routers.map(k),
@@ -48,7 +48,7 @@ const makeCluster = () => {
       const answer = answers.get(formatAddress(router))
       return answer === undefined ? Effect.fail(refused(router)) : answer(request)
     })
-  const answer = (router: string, table: Metadata.RoutingTable | Answer) =>
+  const answer = (router: string, table: Metadata.RouteMetadata | Answer) =>
     answers.set(router, typeof table === "function" ? table : () => Effect.succeed(table))
   const make = (resolver?: Rediscovery.Resolver) =>
     Router.make({

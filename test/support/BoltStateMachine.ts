@@ -1,21 +1,22 @@
 /**
- * The Bolt connection state machine as a pure transition table, seen from the client: the
- * connection applies {@link onSend} when it writes a request and {@link onResponse} when the
- * response (a RECORD or the summary) to its oldest outstanding request arrives. Pipelining is
- * fine because responses arrive in request order.
+ * The Bolt server state machine as a pure transition table, seen from the client: apply
+ * {@link onSend} when a request is written and {@link onResponse} when the response (a RECORD or
+ * the summary) to the oldest outstanding request arrives. Pipelining is fine because responses
+ * arrive in request order.
+ *
+ * A test oracle: the golden transcripts (test/bolt/Golden.test.ts) are checked against it, and
+ * `scripts/capture-golden.ts` names requests with its kinds. The driver does not run it: a
+ * connection needs three facts (a FAILURE not yet cleared, an open transaction, responses still
+ * expected), all of which it keeps to decide whether RESET must run before reuse; checking every
+ * message against the full table would add work per message to what the server checks anyway.
  *
  * Spec: https://neo4j.com/docs/bolt/current/bolt/server-state/ and the "Bolt message state
  * transitions in version 5.1+" appendix.
- *
- * @since 0.1.0
  */
-import { Neo4jProtocolError } from "../Neo4jError.ts"
+import { Neo4jProtocolError } from "../../src/Neo4jError.ts"
 
 /**
  * Connection phases (the spec's server states).
- *
- * @since 0.1.0
- * @category constants
  */
 export const Phase = {
   /** handshake done, HELLO not yet answered (the spec's CONNECTED / NEGOTIATION) */
@@ -40,17 +41,11 @@ export const Phase = {
 
 /**
  * A connection phase.
- *
- * @since 0.1.0
- * @category models
  */
 export type Phase = (typeof Phase)[keyof typeof Phase]
 
 /**
  * The request kinds the client sends.
- *
- * @since 0.1.0
- * @category models
  */
 export type RequestKind =
   | "HELLO"
@@ -70,17 +65,11 @@ export type RequestKind =
 /**
  * What the server answered: a RECORD detail, or a summary (a PULL/DISCARD SUCCESS with
  * `has_more: true` is told apart).
- *
- * @since 0.1.0
- * @category models
  */
 export type ResponseKind = "SUCCESS" | "SUCCESS_HAS_MORE" | "RECORD" | "FAILURE" | "IGNORED"
 
 /**
  * All request kinds, for exhaustive tables and tests.
- *
- * @since 0.1.0
- * @category constants
  */
 export const REQUEST_KINDS: ReadonlyArray<RequestKind> = [
   "HELLO",
@@ -100,26 +89,17 @@ export const REQUEST_KINDS: ReadonlyArray<RequestKind> = [
 
 /**
  * All response kinds, for exhaustive tables and tests.
- *
- * @since 0.1.0
- * @category constants
  */
 export const RESPONSE_KINDS: ReadonlyArray<ResponseKind> = ["SUCCESS", "SUCCESS_HAS_MORE", "RECORD", "FAILURE", "IGNORED"]
 
 /**
  * All phases, for exhaustive tables and tests.
- *
- * @since 0.1.0
- * @category constants
  */
 export const PHASES: ReadonlyArray<Phase> = Object.values(Phase)
 
 /**
  * The client's view of the connection: its phase, the results open in an explicit transaction
  * ("TX_READY or TX_STREAMING if there are other streams open") and the RESETs still unanswered.
- *
- * @since 0.1.0
- * @category models
  */
 export interface BoltState {
   readonly phase: Phase
@@ -129,17 +109,11 @@ export interface BoltState {
 
 /**
  * The state right after the handshake.
- *
- * @since 0.1.0
- * @category constants
  */
 export const initial: BoltState = { phase: Phase.NEGOTIATION, openStreams: 0, pendingResets: 0 }
 
 /**
  * Where a transition leads: a phase, or a rule that needs the rest of the state.
- *
- * @since 0.1.0
- * @category models
  */
 export type Target =
   | Phase
@@ -177,9 +151,6 @@ const pending = (kind: "plain" | "pull" | "discard"): Row => ({
 /**
  * The transition table: phase x request x response -> target. A missing entry is a protocol
  * violation. RESET and GOODBYE also act when sent (see {@link onSend}).
- *
- * @since 0.1.0
- * @category constants
  */
 export const TRANSITIONS: { readonly [P in Phase]: Partial<Record<RequestKind, Row>> } = {
   NEGOTIATION: {
@@ -249,9 +220,6 @@ export const TRANSITIONS: { readonly [P in Phase]: Partial<Record<RequestKind, R
 
 /**
  * Context a transition needs beyond the table.
- *
- * @since 0.1.0
- * @category models
  */
 export interface TransitionContext {
   /** Bolt 4.4 / 5.0: a successful HELLO authenticates (no LOGON follows) */
@@ -292,9 +260,6 @@ const resolve = (state: BoltState, target: Target, context: TransitionContext): 
 
 /**
  * The table entry for a (phase, request, response) triple, `undefined` for a violation.
- *
- * @since 0.1.0
- * @category transitions
  */
 export const lookup = (phase: Phase, request: RequestKind, response: ResponseKind): Target | undefined =>
   TRANSITIONS[phase][request]?.[response]
@@ -302,9 +267,6 @@ export const lookup = (phase: Phase, request: RequestKind, response: ResponseKin
 /**
  * The state after the response to `request` arrived, or the protocol error it reveals (the
  * connection must then be closed).
- *
- * @since 0.1.0
- * @category transitions
  */
 export const onResponse = (
   state: BoltState,
@@ -320,9 +282,6 @@ export const onResponse = (
  * The state after writing `request`. RESET is an `<INTERRUPT>` that "jumps ahead in the message
  * queue" (the phase becomes INTERRUPTED at once); GOODBYE is a `<DISCONNECT>`. Nothing may be sent
  * on a DEFUNCT connection, and RESET only once the connection is authenticated.
- *
- * @since 0.1.0
- * @category transitions
  */
 export const onSend = (state: BoltState, request: RequestKind): BoltState | Neo4jProtocolError => {
   if (state.phase === Phase.DEFUNCT) return violation(state, request, "SEND")
@@ -341,17 +300,11 @@ export const onSend = (state: BoltState, request: RequestKind): BoltState | Neo4
 
 /**
  * The state after the socket closed or a fatal error: DEFUNCT.
- *
- * @since 0.1.0
- * @category transitions
  */
 export const onDisconnect = (_state: BoltState): BoltState => ({ phase: Phase.DEFUNCT, openStreams: 0, pendingResets: 0 })
 
 /**
  * The response kind of a summary for a request (`has_more: true` on PULL/DISCARD matters).
- *
- * @since 0.1.0
- * @category transitions
  */
 export const summaryKind = (tag: "Success" | "Failure" | "Ignored", hasMore: boolean): ResponseKind => {
   switch (tag) {
