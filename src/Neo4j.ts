@@ -200,7 +200,12 @@ const build = (
     // A connect's own bound (connectionTimeout, naming the phase that hung) comes first; the margin
     // only ends a neo4j:// check that tries router after router.
     const verifyBound = Duration.sum(Duration.times(config.connectionTimeout, 1.1), Duration.millis(100))
-    const verify = serverInfoQuery(driver, undefined).pipe(
+    const check = serverInfoQuery(driver, undefined)
+    const verify = check.pipe(
+      // A token manager that handles the rejection (a rotated password) has its new token tried
+      // once; nothing else is retried.
+      Effect.catchTag("Neo4jAuthenticationError", (error) =>
+        Effect.flatMap(driver.classify(error), (classified) => classified.tokenRefreshed === true ? check : Effect.fail(error))),
       Effect.timeoutOrElse({
         duration: verifyBound,
         orElse: () =>

@@ -8,6 +8,7 @@ import { Cause, Effect, Exit, Layer } from "effect"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Net from "node:net"
 import * as Neo4j from "../../src/Neo4j.ts"
+import * as Auth from "../../src/Neo4jAuth.ts"
 import { Neo4jAuthenticationError, Neo4jConnectionError } from "../../src/Neo4jError.ts"
 import * as Stub from "../stub/Script.ts"
 import { Code } from "../stub/Script.ts"
@@ -99,6 +100,23 @@ describe("Neo4j.layer verifies connectivity and credentials when built", () => {
       )
       assert.strictEqual(server.connectionCount, 1)
       assert.strictEqual(server.messages("HELLO").length, 1)
+    }))
+
+  it.live("a token manager that handles the rejection gets its new token tried once more", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make([
+        Stub.connection(Stub.handshakeAndHello({ authFailure: Code.UNAUTHORIZED })),
+        Stub.connection(Stub.handshakeAndHello())
+      ])
+      let fetched = 0
+      const auth = Auth.basicTokenManager(Effect.sync(() => {
+        fetched++
+        return { token: Auth.basic("neo4j", fetched === 1 ? "stale-password" : PASSWORD) }
+      }))
+      const { exit } = yield* buildOf(Neo4j.layer({ uri: server.uri, auth }))
+      assert.isTrue(Exit.isSuccess(exit), String(errorOf(exit)))
+      assert.strictEqual(fetched, 2)
+      assert.strictEqual(server.connectionCount, 2)
     }))
 
   it.live("verifyConnectivity: false builds without connecting", () =>
