@@ -183,7 +183,7 @@ export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4jDriv
 /**
  * The driver and, for the layers, the check they run when built: one connection (pooled, reused by
  * the first query) proving the address, scheme and credentials; not retried, and bounded as a whole
- * (for `neo4j://`, routing table included) by `connectionTimeout` and a 10 % margin.
+ * (for `neo4j://`, routing table included) by `connectionTimeout`.
  */
 const build = (
   options: Neo4jConfig.Neo4jOptions
@@ -197,27 +197,27 @@ const build = (
 
     const sessionFor = (config?: Neo4jSession.SessionConfig) => Neo4jSession.make(driver, config)
 
-    // A connect's own bound (connectionTimeout, naming the phase that hung) comes first; the margin
-    // only ends a neo4j:// check that tries router after router.
-    const verifyBound = Duration.sum(Duration.times(config.connectionTimeout, 1.1), Duration.millis(100))
     const check = serverInfoQuery(driver, undefined)
-    const verify = check.pipe(
-      // A token manager that handles the rejection (a rotated password) has its new token tried
-      // once; nothing else is retried.
-      Effect.catchTag("Neo4jAuthenticationError", (error) =>
-        Effect.flatMap(driver.classify(error), (classified) => classified.tokenRefreshed === true ? check : Effect.fail(error))),
+    // A token manager that handles the rejection (a rotated password) has its new token tried
+    // once; nothing else is retried.
+    const checked = Effect.catchTag(check, "Neo4jAuthenticationError", (error) =>
+      Effect.flatMap(driver.classify(error), (classified) => classified.tokenRefreshed === true ? check : Effect.fail(error)))
+    // bolt://: one connection set-up, bounded by connectionTimeout on its own (its error names the
+    // phase that hung). neo4j://: routers, ROUTE and a reader, bounded together by it.
+    const verify = (!config.uri.routing ? checked : checked.pipe(
       Effect.timeoutOrElse({
-        duration: verifyBound,
+        duration: config.connectionTimeout,
         orElse: () =>
           Effect.fail(
             new Neo4jConnectionError({
               reason: "Timeout",
               address: `${config.uri.address.host}:${config.uri.address.port}`,
-              message: `Connecting to ${config.uri.address.host}:${config.uri.address.port} when the driver layer was ` +
-                `built took longer than ${Duration.format(verifyBound)} (connectionTimeout and a margin)`
+              message: `Fetching a routing table from ${config.uri.address.host}:${config.uri.address.port} and connecting ` +
+                `when the driver layer was built took longer than connectionTimeout (${Duration.format(config.connectionTimeout)})`
             })
           )
-      }),
+      })
+    )).pipe(
       Effect.asVoid,
       span("verifyConnectivity", undefined)
     )

@@ -91,6 +91,21 @@ describe("Neo4j.layer verifies connectivity and credentials when built", () => {
       assert.isBelow(ms, 1_500, `took ${ms} ms`)
     }), 10_000)
 
+  it.live("neo4j://: routing table and connect together end within connectionTimeout", () =>
+    Effect.gen(function*() {
+      const port = yield* silentServer
+      const { exit, ms } = yield* buildOf(Neo4j.layer({
+        uri: `neo4j://127.0.0.1:${port}`,
+        username: "neo4j",
+        password: PASSWORD,
+        connectionTimeout: "500 millis"
+      }))
+      const error = errorOf(exit)
+      assert.instanceOf(error, Neo4jConnectionError)
+      assert.strictEqual((error as Neo4jConnectionError).reason, "Timeout")
+      assert.isBelow(ms, 1_500, `took ${ms} ms`)
+    }), 10_000)
+
   it.live("the verified connection is pooled: later calls reuse it", () =>
     Effect.gen(function*() {
       const server = yield* StubServer.make(Stub.connection(Stub.handshakeAndHello()))
