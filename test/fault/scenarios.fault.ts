@@ -147,11 +147,14 @@ describe(`fault scenarios against ${server.name}`, () => {
         const unknown: Array<number> = []
         const failed: Array<number> = []
         for (let id = 0; id < 300; id++) {
-          // Cut when the client sends its 1st or 2nd chunk of the work (BEGIN+RUN+PULL, COMMIT), or after
-          // 1-160 bytes of the server's answers (up to and into COMMIT's SUCCESS), once.
+          // A pooled connection first (else the byte count would start with a new connection's
+          // handshake and HELLO), then cut when the client sends its 1st or 2nd chunk of the work
+          // (BEGIN+RUN+PULL, COMMIT), or after 1-260 bytes of the server's answers (BEGIN, RUN and
+          // PULL's SUCCESS, ~150 bytes, then into COMMIT's SUCCESS: committed, the answer lost), once.
+          yield* Neo4j.executeQuery("RETURN 1", {}, { routing: "READ" })
           const cut = id % 3 === 0
             ? { afterClientWrites: 1 + (id % 2) }
-            : { afterServerBytes: 1 + ((id * 37) % 160) }
+            : { afterServerBytes: 1 + ((id * 37) % 260) }
           proxy.set({ _tag: "Cut" }, cut)
           const exit = yield* Effect.exit(
             Neo4j.executeWrite((tx) => tx.run("CREATE (:FaultWrite {run: $run, id: $id})", { run, id }), {
