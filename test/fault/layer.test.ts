@@ -75,36 +75,24 @@ describe("Neo4j.layer verifies connectivity and credentials when built", () => {
       assert.isBelow(ms, 1_000, `took ${ms} ms`)
     }))
 
-  it.live("a server that never answers fails the build with Timeout within connectionTimeout", () =>
-    Effect.gen(function*() {
-      const port = yield* silentServer
-      const { exit, ms } = yield* buildOf(Neo4j.layer({
-        uri: `bolt://127.0.0.1:${port}`,
-        username: "neo4j",
-        password: PASSWORD,
-        connectionTimeout: "500 millis"
-      }))
-      const error = errorOf(exit)
-      assert.instanceOf(error, Neo4jConnectionError)
-      assert.strictEqual((error as Neo4jConnectionError).reason, "Timeout")
-      assert.isAtLeast(ms, 450)
-      assert.isBelow(ms, 1_500, `took ${ms} ms`)
-    }), 10_000)
-
-  it.live("neo4j://: routing table and connect together end within connectionTimeout", () =>
-    Effect.gen(function*() {
-      const port = yield* silentServer
-      const { exit, ms } = yield* buildOf(Neo4j.layer({
-        uri: `neo4j://127.0.0.1:${port}`,
-        username: "neo4j",
-        password: PASSWORD,
-        connectionTimeout: "500 millis"
-      }))
-      const error = errorOf(exit)
-      assert.instanceOf(error, Neo4jConnectionError)
-      assert.strictEqual((error as Neo4jConnectionError).reason, "Timeout")
-      assert.isBelow(ms, 1_500, `took ${ms} ms`)
-    }), 10_000)
+  for (const scheme of ["bolt", "neo4j"]) {
+    // bolt://: the connect's own bound; neo4j://: routing table and reader bounded together.
+    it.live(`${scheme}://: a server that never answers fails the build with Timeout within connectionTimeout`, () =>
+      Effect.gen(function*() {
+        const port = yield* silentServer
+        const { exit, ms } = yield* buildOf(Neo4j.layer({
+          uri: `${scheme}://127.0.0.1:${port}`,
+          username: "neo4j",
+          password: PASSWORD,
+          connectionTimeout: "500 millis"
+        }))
+        const error = errorOf(exit)
+        assert.instanceOf(error, Neo4jConnectionError)
+        assert.strictEqual((error as Neo4jConnectionError).reason, "Timeout")
+        assert.isAtLeast(ms, 450)
+        assert.isBelow(ms, 1_500, `took ${ms} ms`)
+      }), 10_000)
+  }
 
   it.live("the verified connection is pooled: later calls reuse it", () =>
     Effect.gen(function*() {
