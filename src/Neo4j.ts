@@ -7,6 +7,7 @@
  */
 import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -16,7 +17,7 @@ import type * as Auth from "./Neo4jAuth.ts"
 import * as Bookmarks from "./Neo4jBookmarks.ts"
 import * as Neo4jConfig from "./Neo4jConfig.ts"
 import * as Neo4jCypher from "./Neo4jCypher.ts"
-import type { Neo4jError, Neo4jUsageError } from "./Neo4jError.ts"
+import { type Neo4jError, Neo4jConnectionError, type Neo4jUsageError } from "./Neo4jError.ts"
 import type { Neo4jRecord } from "./Neo4jRecord.ts"
 import type { EagerResult } from "./Neo4jResult.ts"
 import * as Neo4jSession from "./Neo4jSession.ts"
@@ -157,6 +158,16 @@ const serverInfoQuery = (driver: Driver.Driver, database: string | undefined) =>
  * @category constructors
  */
 export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4jDriver, Neo4jUsageError, Scope.Scope> =>
+  Effect.map(build(options), ({ driver }) => driver)
+
+/**
+ * The driver and, for the layers, the check they run when built: one connection (pooled, reused by
+ * the first query) proving the address, scheme and credentials; not retried, and bounded as a whole
+ * (for `neo4j://`, routing table included) by `connectionTimeout`.
+ */
+const build = (
+  options: Neo4jConfig.Neo4jOptions
+): Effect.Effect<{ readonly driver: Neo4jDriver; readonly verify: Effect.Effect<void, Neo4jError> }, Neo4jUsageError, Scope.Scope> =>
   Effect.gen(function*() {
     const config = yield* Effect.fromResult(Neo4jConfig.resolve(options))
     const sharedManager = yield* Effect.serviceOption(Bookmarks.DefaultBookmarkManager)
@@ -166,7 +177,32 @@ export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4jDriv
 
     const sessionFor = (config?: Neo4jSession.SessionConfig) => Neo4jSession.make(driver, config)
 
-    return Neo4j.of({
+    const check = serverInfoQuery(driver, undefined)
+    // A token manager that handles the rejection (a rotated password) has its new token tried
+    // once; nothing else is retried.
+    const checked = Effect.catchTag(check, "Neo4jAuthenticationError", (error) =>
+      Effect.flatMap(driver.classify(error), (classified) => classified.tokenRefreshed === true ? check : Effect.fail(error)))
+    // bolt://: one connection set-up, bounded by connectionTimeout on its own (its error names the
+    // phase that hung). neo4j://: routers, ROUTE and a reader, bounded together by it.
+    const verify = (!config.uri.routing ? checked : checked.pipe(
+      Effect.timeoutOrElse({
+        duration: config.connectionTimeout,
+        orElse: () =>
+          Effect.fail(
+            new Neo4jConnectionError({
+              reason: "Timeout",
+              address: `${config.uri.address.host}:${config.uri.address.port}`,
+              message: `Fetching a routing table from ${config.uri.address.host}:${config.uri.address.port} and connecting ` +
+                `when the driver layer was built took longer than connectionTimeout (${Duration.format(config.connectionTimeout)})`
+            })
+          )
+      })
+    )).pipe(
+      Effect.asVoid,
+      span("verifyConnectivity", undefined)
+    )
+
+    const service = Neo4j.of({
       verifyConnectivity: (o) => serverInfoQuery(driver, o?.database).pipe(span("verifyConnectivity", o?.database)),
       verifyAuthentication: (auth) =>
         Effect.scoped(
@@ -203,23 +239,32 @@ export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4jDriv
       bookmarkManager: driver.bookmarkManager,
       close: driver.pool.close
     })
+    return { driver: service, verify }
   })
 
+/** The layers' constructor: {@link build}, then its check unless `verifyConnectivity: false`. */
+const buildVerified = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4jDriver, Neo4jError, Scope.Scope> =>
+  Effect.flatMap(build(options), ({ driver, verify }) =>
+    options.verifyConnectivity === false ? Effect.succeed(driver) : Effect.as(verify, driver))
+
 /**
- * The driver as a layer built from options in code.
+ * The driver as a layer built from options in code. Building it connects once (unless
+ * `verifyConnectivity: false`): a wrong address, scheme or password fails the build with the typed
+ * error, without retries and within `connectionTimeout`; the connection is pooled for the first query.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Neo4jConfig.Neo4jOptions): Layer.Layer<Neo4j, Neo4jUsageError> =>
-  Layer.effect(Neo4j, make(options))
+export const layer = (options: Neo4jConfig.Neo4jOptions): Layer.Layer<Neo4j, Neo4jError> =>
+  Layer.effect(Neo4j, buildVerified(options))
 
 /**
  * The driver as a layer whose options are read through `Config` when the layer is built, with
  * `overrides` applied on top. Without `options`: `NEO4J_URI`, `NEO4J_USERNAME` (default `neo4j`),
  * `NEO4J_PASSWORD` (as `Redacted`, optional) and `NEO4J_DATABASE` (optional), read through the
  * current `ConfigProvider`; that default loads `effect/Config` (and Schema with it) only when the
- * layer is built, so importing this module does not.
+ * layer is built, so importing this module does not. Like {@link layer}, building it connects once
+ * unless the options say `verifyConnectivity: false`.
  *
  * @since 0.1.0
  * @category layers
@@ -227,12 +272,12 @@ export const layer = (options: Neo4jConfig.Neo4jOptions): Layer.Layer<Neo4j, Neo
 export const layerConfig = (
   options?: Config.Config<Neo4jConfig.Neo4jOptions>,
   overrides: Partial<Neo4jConfig.Neo4jOptions> = {}
-): Layer.Layer<Neo4j, Neo4jUsageError | Config.ConfigError> =>
+): Layer.Layer<Neo4j, Neo4jError | Config.ConfigError> =>
   Layer.effect(
     Neo4j,
     Effect.gen(function*() {
       const source = options ?? (yield* Effect.promise(() => import("./internal/envConfig.ts"))).envConfig
-      return yield* make({ ...(yield* source), ...overrides })
+      return yield* buildVerified({ ...(yield* source), ...overrides })
     })
   )
 

@@ -74,7 +74,7 @@ export interface Neo4jOptions {
   readonly maxConnectionPoolSize?: number | undefined
   /** How long to wait for a free connection (default 60 s). */
   readonly connectionAcquisitionTimeout?: Duration.Input | undefined
-  /** How long to wait for TCP/TLS connect (default 30 s). */
+  /** Bound of a connection's set-up: TCP, TLS, Bolt handshake, HELLO/LOGON (default 30 s). */
   readonly connectionTimeout?: Duration.Input | undefined
   /** Connections older than this are closed instead of reused (default 1 h). */
   readonly maxConnectionLifetime?: Duration.Input | undefined
@@ -96,6 +96,12 @@ export interface Neo4jOptions {
   readonly telemetry?: boolean | undefined
   /** neo4j:// only: the addresses to ask for a routing table instead of the URI's (default: as given). */
   readonly resolver?: Resolver | undefined
+  /**
+   * `Neo4j.layer`, `Neo4j.layerConfig` and `Neo4jLive` connect once when built (default true): a
+   * wrong address, port, scheme or password fails the build, without retries and within
+   * `connectionTimeout`, instead of the first query after its retries. `Neo4j.make` never does.
+   */
+  readonly verifyConnectivity?: boolean | undefined
 }
 
 /**

@@ -12,6 +12,7 @@ import type { AuthToken } from "../Neo4jAuth.ts"
 import { Neo4jUsageError } from "../Neo4jError.ts"
 import type { NotificationFilter } from "../Neo4jSummary.ts"
 import { isPackStreamEncodeError } from "../packstream/Errors.ts"
+import { entryPath } from "../packstream/Writer.ts"
 import type { BoltCapabilities } from "./Capabilities.ts"
 import type { MessageWriter } from "./MessageWriter.ts"
 import { dehydrator, toUsageError, type ValueCodecOptions } from "./ValueCodec.ts"
@@ -416,6 +417,24 @@ const transactionEntries = (extra: TransactionExtra, ctx: EncodeContext): Entrie
 }
 
 /**
+ * A parameter itself set to `undefined` fails, naming it: left out as a map entry would be, the
+ * server would report it missing without saying why (entries of a map parameter are still left out).
+ */
+const findUndefined = (params: Readonly<Record<string, unknown>> | undefined): Neo4jUsageError | undefined => {
+  if (params === undefined) return undefined
+  for (const key in params) {
+    if (params[key] === undefined && Object.hasOwn(params, key)) {
+      const path = entryPath(key)
+      return new Neo4jUsageError({
+        message: `Parameter ${path} is undefined, which is not a Cypher value (use null to send NULL, or leave the key out)`,
+        path
+      })
+    }
+  }
+  return undefined
+}
+
+/**
  * RUN: query, parameters and extra (`bookmarks`, `tx_timeout`, `tx_metadata`, `mode`, `db`,
  * `imp_user`, notification filters). A parameter without a Cypher type fails with its path.
  *
@@ -425,6 +444,8 @@ const transactionEntries = (extra: TransactionExtra, ctx: EncodeContext): Entrie
 export const run = (w: MessageWriter, input: RunInput, ctx: EncodeContext): EncodeResult => {
   const entries = transactionEntries(input, ctx)
   if (entries instanceof Neo4jUsageError) return entries
+  const undefinedParameter = findUndefined(input.parameters)
+  if (undefinedParameter !== undefined) return undefinedParameter
   const p = w.packer
   w.begin(RequestTag.RUN, RequestFields.RUN)
   p.writeString(input.query)

@@ -33,6 +33,9 @@ const pathOf = (segments: ReadonlyArray<string>): string => {
   return `$${joined.startsWith(".") ? joined.slice(1) : joined}`
 }
 
+/** The path of a top-level map entry, as encode errors write it: `$born`, `$["first name"]`. */
+export const entryPath = (key: string): string => pathOf([keySegment(key)])
+
 const describe = (value: unknown): string => {
   if (typeof value === "function") return `a function (${value.name || "anonymous"})`
   if (typeof value === "symbol") return `a symbol (${value.description ?? ""})`

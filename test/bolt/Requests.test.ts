@@ -275,6 +275,20 @@ describe("RUN / BEGIN", () => {
     assert.strictEqual(e.path, "$rows[1].born")
   })
 
+  it("a parameter set to undefined fails naming it (the server would only say it is missing)", () => {
+    const e = failure((w) => Requests.run(w, { query: "RETURN $born", parameters: { name: "Ada", born: undefined } }, v58))
+    assert.strictEqual(e.path, "$born")
+    assert.include(e.message, "$born")
+    assert.include(e.message, "null")
+    const quoted = failure((w) => Requests.run(w, { query: "RETURN 1", parameters: { "first name": undefined } }, v58))
+    assert.strictEqual(quoted.path, '$["first name"]')
+    // Inside a map parameter, an undefined entry is still left out (optional fields).
+    assert.strictEqual(
+      encode((w) => Requests.run(w, { query: "RETURN 1", parameters: { p: { a: 1, b: undefined } } }, v58)),
+      framed(`b3 10 ${s("RETURN 1")} a1 81 70 a1 81 61 01 a0`)
+    )
+  })
+
   it("bad transaction metadata fails with a label", () => {
     const e = failure((w) => Requests.begin(w, { txMetadata: { f: Symbol("x") } }, v58))
     assert.match(e.message, /Transaction metadata/)

@@ -317,14 +317,17 @@ describe.each(targets())("driver against %s", (_name, { server, uri }) => {
   it.live("a wrong password is an authentication error, not retried, without the secret in it", () =>
     Effect.gen(function*() {
       const started = Date.now()
-      const error = yield* Effect.flip(Neo4j.executeQuery("RETURN 1"))
+      // Building the layer connects (verifyConnectivity), so the error comes from the build.
+      const error = yield* Effect.flip(Neo4j.executeQuery("RETURN 1").pipe(
+        Effect.provide(driverLayer(server, uri, { password: "wrong-secret-123" }))
+      ))
       assert.instanceOf(error, Neo4jAuthenticationError)
       assert.strictEqual((error as Neo4jAuthenticationError).code, "Neo.ClientError.Security.Unauthorized")
       assert.isFalse(error.isRetryable)
       assert.isBelow(Date.now() - started, 900, "must not be retried with backoff")
       assert.notInclude(String(error), "wrong-secret-123")
       assert.notInclude(JSON.stringify(error), "wrong-secret-123")
-    }).pipe(Effect.provide(driverLayer(server, uri, { password: "wrong-secret-123" }))))
+    }))
 
   it.live("a missing password and a malformed URI are usage errors naming the fix", () =>
     Effect.gen(function*() {
@@ -337,9 +340,9 @@ describe.each(targets())("driver against %s", (_name, { server, uri }) => {
 
   it.live("the HTTP port by mistake and a closed port are distinct connection errors", () =>
     Effect.gen(function*() {
-      const refused = yield* Effect.flip(Neo4j.verifyConnectivity).pipe(
+      const refused = yield* Effect.flip(Neo4j.verifyConnectivity.pipe(
         Effect.provide(Neo4j.layer({ uri: "bolt://127.0.0.1:1", username: "neo4j", password: "x" }))
-      )
+      ))
       assert.instanceOf(refused, Neo4jConnectionError)
       assert.strictEqual((refused as Neo4jConnectionError).reason, "Refused")
       // An HTTP server answers the Bolt preamble with an HTTP response.
@@ -347,9 +350,9 @@ describe.each(targets())("driver against %s", (_name, { server, uri }) => {
       yield* Effect.promise(() => new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve)))
       yield* Effect.addFinalizer(() => Effect.promise(() => new Promise<void>((resolve) => http.close(() => resolve()))))
       const port = (http.address() as AddressInfo).port
-      const wrongPort = yield* Effect.flip(Neo4j.verifyConnectivity).pipe(
+      const wrongPort = yield* Effect.flip(Neo4j.verifyConnectivity.pipe(
         Effect.provide(Neo4j.layer({ uri: `bolt://127.0.0.1:${port}`, username: "neo4j", password: "x" }))
-      )
+      ))
       assert.instanceOf(wrongPort, Neo4jConnectionError)
       assert.strictEqual((wrongPort as Neo4jConnectionError).reason, "HttpPort")
       assert.match(wrongPort.message, /HTTP/)
