@@ -8,11 +8,9 @@
  * Cost: one context read per operation decides both; with Effect's default tracer no span is
  * opened (see `withSpan` in `driver.ts`), and with metrics off nothing is timed.
  */
-import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
@@ -46,9 +44,6 @@ const spanOptions = (driver: Driver, op: Operation) => ({
   captureStackTrace: false
 })
 
-/** The typed error of a failure, if it has one. */
-const errorOf = (cause: Cause.Cause<unknown>): unknown => cause.reasons.find(Cause.isFailReason)?.error
-
 /** `error.type` and the Neo4j status code of a failure, after the conventions. */
 export const errorAttributes = (error: unknown): Record<string, unknown> => {
   const attributes: Record<string, unknown> = { [Metrics.ATTRIBUTE.ERROR_TYPE]: Metrics.errorType(error) }
@@ -77,7 +72,13 @@ export const observe = (driver: Driver, op: Operation) => <A, E, R>(self: Effect
     const traced = Context.get(context, Tracer.Tracer) === Tracer.nativeTracer
       ? self
       : Effect.withSpan(annotateFailure(self), op.span, spanOptions(driver, op))
-    return Context.get(context, Metrics.MetricsEnabled) ? Metrics.trackOperation(metricAttributes(driver, op))(traced) : traced
+    if (!Context.get(context, Metrics.MetricsEnabled)) return traced
+    const clock = Context.get(context, Clock.Clock)
+    const start = clock.monotonicTimeNanosUnsafe()
+    return Effect.onExit(traced, (exit) => {
+      Metrics.recordExitUnsafe(context, metricAttributes(driver, op), clock, start, exit)
+      return Effect.void
+    })
   })
 
 /**
@@ -93,11 +94,7 @@ export const observeStream = (driver: Driver, op: Operation) => <A, E, R>(self: 
       const clock = Context.get(context, Clock.Clock)
       const start = clock.monotonicTimeNanosUnsafe()
       stream = Stream.onExit(stream, (exit) =>
-        Effect.sync(() => {
-          if (Exit.isFailure(exit) && exit.cause.reasons.every(Cause.isInterruptReason)) return
-          const error = Exit.isSuccess(exit) ? undefined : errorOf(exit.cause) ?? "_OTHER"
-          Metrics.recordOperationUnsafe(context, metricAttributes(driver, op), Metrics.millisSince(clock, start), error)
-        }))
+        Effect.sync(() => Metrics.recordExitUnsafe(context, metricAttributes(driver, op), clock, start, exit)))
     }
     return Effect.succeed(stream)
   }))
