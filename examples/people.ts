@@ -177,10 +177,14 @@ export const operationMetrics = Effect.map(Metric.snapshot, (snapshots) =>
       return `${s.id} ${what}: ${state.count}${state.sum === undefined ? "" : ` in ${(state.sum * 1000).toFixed(1)} ms`}`
     }))
 
-/** The program: schema and migrations, a few members and friendships, reads; spans and metrics printed. */
-export const main = Effect.gen(function*() {
+/**
+ * The program: schema and migrations, a few members and friendships, reads; spans and metrics
+ * printed. `records` names the label of the migration records (the tests keep theirs apart).
+ */
+export const program = (records: { readonly label?: string } = {}) =>
+Effect.gen(function*() {
   // #region migrate
-  const applied = yield* Neo4jMigrator.run({ loader: Neo4jMigrator.fromMigrations(migrations), schema })
+  const applied = yield* Neo4jMigrator.run({ loader: Neo4jMigrator.fromMigrations(migrations), schema, ...records })
   // #endregion migrate
   yield* Console.log(`migrations applied now: ${applied.map((m) => `${m.id}_${m.name}`).join(", ") || "none"}`)
   const people = yield* People
@@ -195,5 +199,5 @@ export const main = Effect.gen(function*() {
 })
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main.pipe(Effect.provide(People.layer), Effect.provide(Neo4jLive), Effect.provide(printSpans), NodeRuntime.runMain)
+  program().pipe(Effect.provide(People.layer), Effect.provide(Neo4jLive), Effect.provide(printSpans), NodeRuntime.runMain)
 }

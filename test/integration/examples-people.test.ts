@@ -9,7 +9,7 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import { DateTime, Effect, Layer, Metric, Option, Stream, Tracer } from "effect"
 import { inject } from "vitest"
-import { main, migrations, operationMetrics, People, schema } from "../../examples/people.ts"
+import { migrations, operationMetrics, People, program, schema } from "../../examples/people.ts"
 import * as Neo4j from "../../src/Neo4j.ts"
 import * as Neo4jMigrator from "../../src/Neo4jMigrator.ts"
 import * as Neo4jTesting from "../../src/Neo4jTesting.ts"
@@ -30,15 +30,18 @@ const recordingTracer = () => {
 
 const at = (iso: string) => DateTime.makeUnsafe(iso)
 
+/** The label of this file's migration records, apart from the migrator tests' default one. */
+const RECORDS = { label: "__PeopleExampleMigration" }
+
 describe.each(servers.map((server) => [server.name, server] as const))("People against %s", (_name, server) => {
   const options = { uri: server.uri, username: server.username, password: server.password }
 
   layer(Neo4jTesting.layerServer(options), { timeout: 60_000, excludeTestServices: true })((it) => {
     it.effect("the migrator sets the schema and the founder up once", () =>
       Effect.gen(function*() {
-        yield* Neo4jMigrator.run({ loader: Neo4jMigrator.fromMigrations(migrations), schema })
-        assert.deepStrictEqual((yield* Neo4jMigrator.applied()).map((m) => m.id).filter((id) => id === 1), [1])
-        assert.deepStrictEqual(yield* Neo4jMigrator.run({ loader: Neo4jMigrator.fromMigrations(migrations), schema }), [])
+        yield* Neo4jMigrator.run({ loader: Neo4jMigrator.fromMigrations(migrations), schema, ...RECORDS })
+        assert.deepStrictEqual((yield* Neo4jMigrator.applied(RECORDS)).map((m) => m.id), [1])
+        assert.deepStrictEqual(yield* Neo4jMigrator.run({ loader: Neo4jMigrator.fromMigrations(migrations), schema, ...RECORDS }), [])
         const constraints = yield* Neo4j.executeQuery<{ name: string }>("SHOW CONSTRAINTS YIELD name WHERE name = 'member_name' RETURN name")
         assert.strictEqual(constraints.records.length, 1)
       }))
@@ -83,7 +86,7 @@ describe.each(servers.map((server) => [server.name, server] as const))("People a
       const { layer: tracer, spans } = recordingTracer()
       const registry = new Map()
       const lines = yield* Effect.gen(function*() {
-        yield* main
+        yield* program(RECORDS)
         const lines = yield* operationMetrics
         yield* Neo4j.executeQuery("MATCH (m:Member) WHERE m.name <> 'Ada' DETACH DELETE m")
         return lines
