@@ -7,26 +7,15 @@
  * With the fake driver: test/examples-people.test.ts.
  */
 import { assert, describe, it, layer } from "@effect/vitest"
-import { DateTime, Effect, Layer, Metric, Option, Stream, Tracer } from "effect"
+import { DateTime, Effect, Metric, Option, Stream } from "effect"
 import { inject } from "vitest"
 import { migrations, operationMetrics, People, program, schema } from "../../examples/people.ts"
 import * as Neo4j from "../../src/Neo4j.ts"
 import * as Neo4jMigrator from "../../src/Neo4jMigrator.ts"
 import * as Neo4jTesting from "../../src/Neo4jTesting.ts"
+import { recordingTracer } from "../support/recordingTracer.ts"
 
 const servers = inject("neo4jServers")
-
-const recordingTracer = () => {
-  const spans: Array<Tracer.NativeSpan> = []
-  const tracer = Tracer.make({
-    span: (options) => {
-      const span = new Tracer.NativeSpan(options)
-      spans.push(span)
-      return span
-    }
-  })
-  return { spans, layer: Layer.succeed(Tracer.Tracer, tracer) }
-}
 
 const at = (iso: string) => DateTime.makeUnsafe(iso)
 

@@ -4,23 +4,12 @@
  * in-memory tracer, none is opened.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Tracer } from "effect"
+import { Effect } from "effect"
 import { inject } from "vitest"
 import * as Neo4j from "../../src/Neo4j.ts"
+import { recordingTracer } from "../support/recordingTracer.ts"
 
 const servers = inject("neo4jServers")
-
-const recordingTracer = () => {
-  const spans: Array<Tracer.NativeSpan> = []
-  const tracer = Tracer.make({
-    span: (options) => {
-      const span = new Tracer.NativeSpan(options)
-      spans.push(span)
-      return span
-    }
-  })
-  return { spans, layer: Layer.succeed(Tracer.Tracer, tracer) }
-}
 
 describe.each(servers.map((server) => [server.name, server] as const))("spans against %s", (_name, server) => {
   it.live("public operations open spans with database attributes", () =>

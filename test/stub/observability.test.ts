@@ -5,25 +5,14 @@
  * servers, with a recording tracer and a fresh metric registry.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Metric, Option, Stream, Tracer } from "effect"
+import { Effect, Metric, Option, Stream, type Tracer } from "effect"
 import * as Neo4j from "../../src/Neo4j.ts"
 import * as Neo4jMetrics from "../../src/Neo4jMetrics.ts"
 import { drive, driverLayer, failedAttempt, goodAttempt, QUERY, VALUE, valueOf, writeWork } from "./driverHelpers.ts"
 import { Code } from "./Script.ts"
 import * as Stub from "./Script.ts"
 import * as StubServer from "./StubServer.ts"
-
-const recordingTracer = () => {
-  const spans: Array<Tracer.NativeSpan> = []
-  const tracer = Tracer.make({
-    span: (options) => {
-      const span = new Tracer.NativeSpan(options)
-      spans.push(span)
-      return span
-    }
-  })
-  return { spans, layer: Layer.succeed(Tracer.Tracer, tracer) }
-}
+import { recordingTracer } from "../support/recordingTracer.ts"
 
 /** The series of one metric: attributes (without the constant ones) and state. */
 const series = (snapshots: ReadonlyArray<Metric.Metric.Snapshot>, id: string) =>
@@ -36,14 +25,16 @@ const count = (state: unknown) => (state as Metric.HistogramState).count
 
 const names = (spans: ReadonlyArray<Tracer.NativeSpan>) => spans.map((s) => s.name)
 
+/** One connection: an attempt that fails with a deadlock, RESET, an attempt that succeeds. */
+const deadlockThenSuccess = () =>
+  Stub.connection(Stub.handshakeAndHello(), failedAttempt(Code.DEADLOCK_DETECTED), Stub.reset(), goodAttempt())
+
 const STREAMED = "UNWIND range(1, 3) AS i RETURN i"
 
 describe("spans and operation metrics", () => {
   it.effect("a retried transaction function: one span with a retry event, a span per attempt's run, the retry counted", () =>
     Effect.gen(function*() {
-      const server = yield* StubServer.make(
-        Stub.connection(Stub.handshakeAndHello(), failedAttempt(Code.DEADLOCK_DETECTED), Stub.reset(), goodAttempt())
-      )
+      const server = yield* StubServer.make(deadlockThenSuccess())
       const { layer, spans } = recordingTracer()
       const registry = new Map()
       const { exit } = yield* drive(
@@ -95,9 +86,7 @@ describe("spans and operation metrics", () => {
 
   it.effect("a retried executeQuery: a retry event on its span and a retry counted", () =>
     Effect.gen(function*() {
-      const server = yield* StubServer.make(
-        Stub.connection(Stub.handshakeAndHello(), failedAttempt(Code.DEADLOCK_DETECTED), Stub.reset(), goodAttempt())
-      )
+      const server = yield* StubServer.make(deadlockThenSuccess())
       const { layer, spans } = recordingTracer()
       const registry = new Map()
       const { exit } = yield* drive(
