@@ -359,7 +359,8 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
         return value
       })
     )
-    const op = { span: `Neo4jSession.${mode === "READ" ? "executeRead" : "executeWrite"}`, operation: mode === "READ" ? "executeRead" : "executeWrite", database }
+    const operation = mode === "READ" ? "executeRead" : "executeWrite"
+    const op = { span: `Neo4jSession.${operation}`, operation, database }
     return internalRetrying(attempt, fnConfig?.retry ?? driver.config.retry, driver.classify, onRetry(driver, op)).pipe(
       observe(driver, op)
     )
