@@ -33,13 +33,13 @@ export const Friend = Schema.Struct({
   friend: Neo4jSchema.Node(Member),
   since: Neo4jSchema.DateTimeUtcFromDateTime
 })
+// #endregion domain
 
 /** Filters of `search`; each one given adds a condition. */
 export const Filter = Schema.Struct({
   bornAfter: Schema.optionalKey(Schema.Int),
   namePrefix: Schema.optionalKey(Schema.String)
 })
-// #endregion domain
 
 /** What the service fails with: the driver's errors, or a record that does not decode. */
 export type PeopleError = Neo4jError.Neo4jError | Schema.SchemaError
@@ -69,12 +69,6 @@ export class People extends Context.Service<People, {
         query: (m) => cypher`MERGE (p:Member {name: ${m.name}}) SET p.born = ${m.born}, p.joined = ${m.joined}`
       })
 
-      const find = Neo4jSchema.findOne({
-        Request: Schema.String,
-        Result: Schema.Struct({ p: Neo4jSchema.Node(Member) }),
-        query: (name) => cypher`MATCH (p:Member {name: ${name}}) RETURN p`
-      })
-
       const friendsOf = Neo4jSchema.findAll({
         Request: Schema.String,
         Result: Friend,
@@ -96,12 +90,20 @@ export class People extends Context.Service<People, {
         }
       })
 
+      // #endregion queries
+
+      const find = Neo4jSchema.findOne({
+        Request: Schema.String,
+        Result: Schema.Struct({ p: Neo4jSchema.Node(Member) }),
+        query: (name) => cypher`MATCH (p:Member {name: ${name}}) RETURN p`
+      })
+
+      // Decoded record by record, as the stream is consumed.
       const everyone = Neo4jSchema.stream({
         Request: Schema.Void,
         Result: Member,
         query: cypher`MATCH (p:Member) RETURN p.name AS name, p.born AS born, p.joined AS joined ORDER BY name`
       })
-      // #endregion queries
 
       // #region transaction
       // In a transaction function (retried as a whole on transient failures): the execute form
