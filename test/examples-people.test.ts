@@ -5,9 +5,10 @@
  * that does not decode fails (the record's index and the field). Against a real server, with the
  * migrator, spans and metrics: test/integration/examples-people.test.ts.
  */
-import { assert, describe, layer } from "@effect/vitest"
+import { assert, describe, it, layer } from "@effect/vitest"
 import { DateTime, Effect, Layer, Option, Schema, Stream } from "effect"
-import { People } from "../examples/people.ts"
+import { vi } from "vitest"
+import { People, printSpans } from "../examples/people.ts"
 import * as Neo4jTemporal from "../src/Neo4jTemporal.ts"
 import * as Neo4jTesting from "../src/Neo4jTesting.ts"
 
@@ -126,4 +127,19 @@ describe("People with the fake driver", () => {
         assert.instanceOf(error.cause, Neo4jTesting.UnexpectedQueryError)
       }))
   })
+
+  it.effect("printSpans prints each span as it ends, with its attributes", () =>
+    Effect.gen(function*() {
+      const log = vi.spyOn(console, "log").mockImplementation(() => {})
+      const calls = yield* Effect.void.pipe(
+        Effect.withSpan("Neo4j.executeQuery", { attributes: { "db.system.name": "neo4j" } }),
+        Effect.provide(printSpans),
+        Effect.andThen(Effect.sync(() => [...log.mock.calls])),
+        Effect.ensuring(Effect.sync(() => log.mockRestore()))
+      )
+      assert.strictEqual(calls.length, 1)
+      const [line, attributes] = calls[0]!
+      assert.match(String(line), /^span Neo4j\.executeQuery \d+\.\d\d ms$/)
+      assert.deepStrictEqual(attributes, { "db.system.name": "neo4j" })
+    }))
 })
