@@ -23,6 +23,8 @@ import type { EagerResult } from "./Neo4jResult.ts"
 import * as Neo4jSession from "./Neo4jSession.ts"
 import type { NotificationFilter, ServerInfo } from "./Neo4jSummary.ts"
 import * as Driver from "./internal/driver.ts"
+import { observe, onRetry } from "./internal/operation.ts"
+import { retrying } from "./internal/retry.ts"
 import * as Router from "./routing/Router.ts"
 import type { RoutingTable } from "./routing/RoutingTable.ts"
 import type { AddressStats } from "./pool/ConnectionPool.ts"
@@ -173,7 +175,7 @@ const build = (
     const sharedManager = yield* Effect.serviceOption(Bookmarks.DefaultBookmarkManager)
     const driver = yield* Driver.make(config, Option.getOrUndefined(sharedManager))
     const span = (operation: string, database: string | undefined, query?: string) =>
-      Driver.withSpan(driver, `Neo4j.${operation}`, operation, database, query)
+      observe(driver, { span: `Neo4j.${operation}`, operation, database, query })
 
     const sessionFor = (config?: Neo4jSession.SessionConfig) => Neo4jSession.make(driver, config)
 
@@ -222,18 +224,14 @@ const build = (
         queryConfig: QueryConfig = {}
       ) => {
         const { text, parameters: params } = Neo4jCypher.toQuery(query, parameters)
-        return Neo4jSession.retrying(
-          executeQueryOnce<T>(driver, text, params, queryConfig),
-          queryConfig.retry ?? config.retry,
-          driver.classify
-        ).pipe(
-          span("executeQuery", queryConfig.database ?? config.database, text)
-        )
+        const op = { span: "Neo4j.executeQuery", operation: "executeQuery", database: queryConfig.database ?? config.database, query: text }
+        return retrying(executeQueryOnce<T>(driver, text, params, queryConfig), queryConfig.retry ?? config.retry, driver.classify, onRetry(driver, op))
+          .pipe(observe(driver, op))
       },
       session: (sessionConfig) => Effect.succeed(sessionFor(sessionConfig)),
       executeRead: (work, c) => sessionFor(c).executeRead(work, c),
       executeWrite: (work, c) => sessionFor(c).executeWrite(work, c),
-      stream: (query, parameters, c) => sessionFor(c).stream(query, parameters, c),
+      stream: (query, parameters, c) => Neo4jSession.make(driver, c, "Neo4j.stream").stream(query, parameters, c),
       poolStats: driver.pool.stats,
       routingTable: (database) => driver.router.table(database ?? config.database),
       bookmarkManager: driver.bookmarkManager,

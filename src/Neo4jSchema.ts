@@ -208,11 +208,17 @@ export function single<Req extends Schema.Top, Res extends Schema.Top, E, R>(
         ))
 }
 
-const void_ = <Req extends Schema.Top, E, R>(
+function void_<Req extends Schema.Top, E, R>(
+  options: { readonly Request: Req; readonly execute: (request: Req["Encoded"]) => Effect.Effect<unknown, E, R> }
+): (request: Req["Type"]) => Effect.Effect<void, E | Schema.SchemaError, R | Req["EncodingServices"]>
+function void_<Req extends Schema.Top>(
+  options: Omit<QueryOptions<Req, never>, "Result">
+): (request: Req["Type"]) => Effect.Effect<void, Neo4jError | Schema.SchemaError, Neo4j.Neo4j | Req["EncodingServices"]>
+function void_<Req extends Schema.Top, E, R>(
   options:
     | { readonly Request: Req; readonly execute: (request: Req["Encoded"]) => Effect.Effect<unknown, E, R> }
     | Omit<QueryOptions<Req, never>, "Result">
-): (request: Req["Type"]) => Effect.Effect<void, E | Schema.SchemaError, R | Req["EncodingServices"]> => {
+): (request: Req["Type"]) => Effect.Effect<void, E | Schema.SchemaError, R | Req["EncodingServices"]> {
   const encode = Schema.encodeEffect(options.Request)
   const execute = "execute" in options
     ? options.execute
@@ -220,7 +226,7 @@ const void_ = <Req extends Schema.Top, E, R>(
       const q = queryOf(options.query, encoded)
       return Neo4j.executeQuery(q.statement, q.parameters, options.config) as unknown as Effect.Effect<unknown, E, R>
     }
-  return (request) => Effect.asVoid(Effect.flatMap(encode(request), execute))
+  return (request: Req["Type"]) => Effect.asVoid(Effect.flatMap(encode(request), execute))
 }
 
 export {

@@ -21,7 +21,8 @@ import { type Neo4jError, Neo4jUsageError } from "./Neo4jError.ts"
 import type { Neo4jRecord } from "./Neo4jRecord.ts"
 import type { EagerResult } from "./Neo4jResult.ts"
 import type { NotificationFilter } from "./Neo4jSummary.ts"
-import { type AccessMode, type Driver, type Lease, withSpan } from "./internal/driver.ts"
+import type { AccessMode, Driver, Lease } from "./internal/driver.ts"
+import { observe, observeStream, onRetry } from "./internal/operation.ts"
 import { retrying as internalRetrying } from "./internal/retry.ts"
 import * as Router from "./routing/Router.ts"
 
@@ -207,7 +208,7 @@ const recordStream = <T extends Record<string, unknown>>(result: ResultStream): 
  * @since 0.1.0
  * @category constructors
  */
-export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession => {
+export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "Neo4jSession.stream"): Neo4jSession => {
   const database = config.database ?? driver.config.database
   const defaultMode: AccessMode = config.defaultAccessMode ?? "WRITE"
   const fetchSize = config.fetchSize ?? driver.config.fetchSize
@@ -276,7 +277,7 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
         yield* completed(result, started)
         return eagerResult
       })
-    ).pipe(withSpan(driver, "Neo4jSession.run", "run", database, text))
+    ).pipe(observe(driver, { span: "Neo4jSession.run", operation: "run", database, query: text }))
   }
 
   const stream = <T extends Record<string, unknown> = Record<string, unknown>>(
@@ -293,7 +294,7 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
         yield* Effect.addFinalizer((exit) => Effect.andThen(finishResult(result, exit), completed(result, started)))
         return recordStream<T>(result)
       })
-    )
+    ).pipe(observeStream(driver, { span: streamSpan, operation: "stream", database, query }))
 
   const beginTransaction = (
     txConfig?: TransactionConfig,
@@ -303,9 +304,10 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
     Effect.gen(function*() {
       const started = yield* startBookmarks
       const lease = yield* acquire(mode, started)
-      return yield* openTransaction(lease.connection, settings(lease, started, txConfig), api, fetchSize, (metadata, begun) =>
+      const tx = yield* openTransaction(lease.connection, settings(lease, started, txConfig), api, fetchSize, (metadata, begun) =>
         Effect.andThen(driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun)), updateBookmarks(started, metadata)))
-    }).pipe(withSpan(driver, "Neo4jSession.beginTransaction", "begin", database))
+      return observeTransaction(driver, database, tx)
+    }).pipe(observe(driver, { span: "Neo4jSession.beginTransaction", operation: "begin", database }))
 
   const transactionFunction = (mode: AccessMode) =>
   <A, E, R>(
@@ -323,8 +325,9 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
       })
     )
     const operation = mode === "READ" ? "executeRead" : "executeWrite"
-    return retrying(attempt, fnConfig?.retry ?? driver.config.retry, driver.classify).pipe(
-      withSpan(driver, `Neo4jSession.${operation}`, operation, database)
+    const op = { span: `Neo4jSession.${operation}`, operation, database }
+    return internalRetrying(attempt, fnConfig?.retry ?? driver.config.retry, driver.classify, onRetry(driver, op)).pipe(
+      observe(driver, op)
     )
   }
 
@@ -335,6 +338,18 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
     executeRead: transactionFunction("READ"),
     executeWrite: transactionFunction("WRITE"),
     lastBookmarks: Effect.sync(() => bookmarks)
+  }
+}
+
+/** The transaction's queries, commit and rollback as public operations, with spans and metrics. */
+const observeTransaction = (driver: Driver, database: string | undefined, tx: Neo4jTransaction): Neo4jTransaction => {
+  const op = (operation: string, query?: string | Neo4jCypher.Statement) => ({ span: `Neo4jTransaction.${operation}`, operation, database, query })
+  return {
+    run: (query, parameters) => observe(driver, op("run", query))(tx.run(query, parameters)),
+    stream: (query, parameters) => observeStream(driver, op("stream", query))(tx.stream(query, parameters)),
+    commit: observe(driver, op("commit"))(tx.commit),
+    rollback: observe(driver, op("rollback"))(tx.rollback),
+    isOpen: tx.isOpen
   }
 }
 

@@ -162,29 +162,7 @@ export const make = (
   })
 
 /**
- * A span around one public operation, when a tracing backend is installed. With Effect's default
- * tracer (`Tracer.nativeTracer`: in-memory spans that nothing exports) none is opened: such a span
- * cost ~15 % of a small `executeQuery`'s time (`npm run bench`, workload b), and no backend would
- * ever see it. Any other tracer gets the span, attributes included. No stack trace is captured:
- * the call site is always inside this library, so it tells a user nothing, and capturing it cost
- * ~4 % of a small query's CPU (workload a).
- */
-export const withSpan = (
-  driver: Driver,
-  name: string,
-  operation: string,
-  database: string | undefined,
-  query?: string
-) =>
-<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(Effect.tracer, (tracer) =>
-    tracer === Tracer.nativeTracer ? self : Effect.withSpan(self, name, {
-      attributes: spanAttributes(driver, operation, database, query),
-      captureStackTrace: false
-    }))
-
-/**
- * Adds attributes to the span {@link withSpan} opened: nothing when it opened none, so the
+ * Adds attributes to the span `observe` (internal/operation.ts) opened: nothing when it opened none, so the
  * caller's own span is never annotated with ours.
  */
 export const annotateSpan = (attributes: Record<string, unknown>): Effect.Effect<void> =>

@@ -315,14 +315,25 @@ export const trackOperation = (attributes: OperationAttributes) =>
     if (!Context.get(context, MetricsEnabled)) return self
     return Effect.clockWith((clock) => {
       const start = clock.monotonicTimeNanosUnsafe()
-      return Effect.onExit(self, (exit) =>
-        Effect.sync(() => {
-          const error = Exit.isSuccess(exit) ? undefined : failureOf(exit.cause)
-          if (error === INTERRUPTED) return
-          recordOperationUnsafe(context, attributes, millisSince(clock, start), error)
-        }))
+      return Effect.onExit(self, (exit) => Effect.sync(() => recordExitUnsafe(context, attributes, clock, start, exit)))
     })
   })
+
+/**
+ * Records an operation that began at `start` (a `monotonicTimeNanosUnsafe` reading) and ended with
+ * `exit` (with `error.type` when it failed; an interruption is not an outcome and is not recorded).
+ */
+export const recordExitUnsafe = (
+  context: Context.Context<never>,
+  attributes: OperationAttributes,
+  clock: Clock.Clock,
+  start: bigint,
+  exit: Exit.Exit<unknown, unknown>
+): void => {
+  const error = Exit.isSuccess(exit) ? undefined : failureOf(exit.cause)
+  if (error === INTERRUPTED) return
+  recordOperationUnsafe(context, attributes, millisSince(clock, start), error)
+}
 
 const INTERRUPTED = Symbol("interrupted")
 

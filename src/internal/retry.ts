@@ -35,7 +35,9 @@ export const withinBudget = <Output, Input, Error, Env>(
 export const retrying = <A, E, R>(
   attempt: Effect.Effect<A, E, R>,
   schedule: Schedule.Schedule<unknown, unknown>,
-  classify: <X>(error: X) => Effect.Effect<X> = Effect.succeed
+  classify: <X>(error: X) => Effect.Effect<X> = Effect.succeed,
+  /** Called before each attempt that runs again, with the previous attempt's error (metrics, span events). */
+  onRetry?: (error: unknown, attempt: number) => Effect.Effect<void>
 ): Effect.Effect<A, E, R> => {
   const classified = Effect.catch(attempt, (error) => Effect.flatMap(classify(error), Effect.fail))
   // The first attempt runs bare; the schedule is only set up once it failed retryably (setting it
@@ -46,13 +48,15 @@ export const retrying = <A, E, R>(
     if (!isRetryable(first)) return Effect.fail(first)
     let attempts = 1
     let replayed = false
+    let last: unknown = first
     const again = Effect.suspend(() => {
       if (!replayed) {
         replayed = true
         return Effect.fail(first)
       }
       attempts++
-      return classified
+      const next = onRetry === undefined ? classified : Effect.andThen(onRetry(last, attempts), classified)
+      return Effect.tapError(next, (error) => Effect.sync(() => void (last = error)))
     })
     return again.pipe(
       Effect.retry({ schedule, while: isRetryable }),

@@ -55,6 +55,7 @@ const INTERNAL: Readonly<Record<string, LayerName>> = {
   "internal/driver.ts": "public",
   "internal/envConfig.ts": "public",
   "internal/metrics.ts": "pool",
+  "internal/operation.ts": "public",
   "internal/retry.ts": "public",
   "internal/testingDriver.ts": "public",
   "internal/testingServer.ts": "public",

@@ -177,7 +177,7 @@ const fakeDriver = (connection: FakeProtocol, retry: Schedule.Schedule<unknown, 
     database: undefined
   })
   return {
-    config: { database: undefined, fetchSize: 1000, retry },
+    config: { database: undefined, fetchSize: 1000, retry, uri: { address: connection.address } },
     router: { onHomeDatabase: () => Effect.void },
     acquire: (request: { readonly mode: "READ" | "WRITE" }) => Effect.succeed(lease(request.mode)),
     classify: <E>(error: E) => Effect.succeed(error)
