@@ -25,6 +25,7 @@ import type { EagerResult } from "./Neo4jResult.ts"
 import * as Neo4jSession from "./Neo4jSession.ts"
 import type { ServerInfo } from "./Neo4jSummary.ts"
 import * as Driver from "./internal/driver.ts"
+import * as Verify from "./internal/verify.ts"
 import * as Router from "./routing/Router.ts"
 import type { RoutingTable } from "./routing/RoutingTable.ts"
 import type { AddressStats } from "./pool/ConnectionPool.ts"
@@ -162,13 +163,7 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
     })
   )
 
-const serverInfoQuery = (driver: Driver.Driver, database: string | undefined) =>
-  Effect.scoped(
-    Effect.gen(function*() {
-      const { connection } = yield* driver.acquire({ mode: "READ", database })
-      return connection.server
-    })
-  )
+const serverInfoQuery = Verify.serverInfo
 
 /**
  * Makes the driver in the current scope (its connections close with the scope).

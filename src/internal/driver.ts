@@ -61,6 +61,11 @@ export interface Driver {
   readonly router: Router.Router
   readonly acquire: (request: AcquireRequest) => Effect.Effect<Lease, Neo4jError, Scope.Scope>
   /**
+   * A connection to one server with the driver's auth, proven by a round trip: a new one by its
+   * handshake, a pooled one by RESET (`verifyConnectivity`, `getServerInfo`).
+   */
+  readonly probe: (address: ServerAddress) => Effect.Effect<BoltConnection, Neo4jError, Scope.Scope>
+  /**
    * Queues TELEMETRY `{api}` ahead of a transaction when the server asked for it (hint
    * `telemetry.enabled`, Bolt 5.4+) and the user did not turn it off. Its answer is not awaited.
    */
@@ -135,16 +140,16 @@ export const make = (
     // this per-query path), re-authenticated with LOGOFF/LOGON (Bolt 5.1+), or, before 5.1, replaced
     // by a new connection when the driver's token rotated. The replaced one stays leased until the
     // caller's scope closes (Bolt < 5.1 cannot re-authenticate), so that case needs a free slot.
-    const checkout = (address: ServerAddress, token: Auth.AuthToken, sessionAuth: boolean): Effect.Effect<
+    const checkout = (address: ServerAddress, token: Auth.AuthToken, sessionAuth: boolean, verified = false): Effect.Effect<
       BoltConnection,
       Neo4jError,
       Scope.Scope
     > =>
-      Effect.flatMap(pool.acquire(address), (connection) => {
+      Effect.flatMap(pool.acquire(address, verified), (connection) => {
         if (Auth.equivalent(connection.auth, token)) return Effect.succeed(connection)
         if (connection.capabilities.logon || sessionAuth) return Effect.as(reauthenticate(connection, token), connection)
         connection.retire()
-        return checkout(address, token, sessionAuth)
+        return checkout(address, token, sessionAuth, verified)
       })
 
     // The session's own auth when it has one (re-authenticating a pooled connection), else the driver's.
@@ -194,7 +199,9 @@ export const make = (
       if (!config.telemetry || !connection.hints.telemetryEnabled || !connection.capabilities.telemetry) return
       connection.enqueue((w, ctx) => Requests.telemetry(w, api, ctx), IGNORE_ANSWER)
     }
-    return { config, pool, bookmarkManager, router, acquire, telemetry, classify }
+    const probe = (address: ServerAddress) =>
+      Effect.flatMap(config.auth.getToken, (token) => checkout(address, token, false, true))
+    return { config, pool, bookmarkManager, router, acquire, probe, telemetry, classify }
   })
 
 /**

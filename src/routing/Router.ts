@@ -113,6 +113,11 @@ export interface Router {
   /** `true` for `neo4j://` URIs. */
   readonly routing: boolean
   readonly select: (request: RouteRequest) => Effect.Effect<Route, Neo4jError>
+  /**
+   * Fetches the table of the request's database afresh, whatever the cached one says (the home
+   * database is resolved again); `undefined` for a direct router.
+   */
+  readonly refresh: (request: RouteRequest) => Effect.Effect<RoutingTable.RoutingTable | undefined, Neo4jError>
   /** The server failed (refused, closed, timed out): forget it for the database, close its idle connections. */
   readonly onConnectionFailure: (address: ServerAddress, database: string | undefined) => Effect.Effect<void>
   /** The server refused a write (`NotALeader`, `ForbiddenOnReadOnlyDatabase`): forget it as a writer. */
@@ -177,6 +182,7 @@ export const direct = (seed: ServerAddress): Router => ({
   routing: false,
   select: (request) =>
     Effect.succeed({ address: seed, mode: request.mode, database: request.database, homeDatabase: false, user: "" }),
+  refresh: () => Effect.succeed(undefined),
   onConnectionFailure: () => Effect.void,
   onWriteFailure: () => Effect.void,
   onDatabaseNotFound: () => Effect.void,
@@ -409,6 +415,7 @@ export const make = (options: RoutingOptions): Effect.Effect<Router, never, Scop
     return {
       routing: true,
       select,
+      refresh: (request) => Effect.suspend(() => refresh(tableRequest(request, request.database), userKey(request))),
       onConnectionFailure,
       onWriteFailure,
       onDatabaseNotFound,
