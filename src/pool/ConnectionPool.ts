@@ -239,31 +239,27 @@ export const make = <C, E>(
         return undefined
       })
 
-    const timeoutError = (state: AddressState<C>) =>
+    const timeoutError = (state: AddressState<C>, connecting: boolean) =>
       new Neo4jConnectionError({
         reason: "AcquisitionTimeout",
         address: state.key,
-        message: `Could not acquire a connection to ${state.key} within ${
-          Duration.format(config.acquisitionTimeout)
-        }: all ${config.maxSize} connections are in use. Raise maxConnectionPoolSize or ` +
-          `connectionAcquisitionTimeout, or release sessions sooner.`
+        message: connecting
+          ? `Could not open a connection to ${state.key} within ${Duration.format(config.acquisitionTimeout)} ` +
+            `(connectionAcquisitionTimeout covers connecting, the Bolt handshake and authentication).`
+          : `Could not acquire a connection to ${state.key} within ${
+            Duration.format(config.acquisitionTimeout)
+          }: all ${config.maxSize} connections are in use. Raise maxConnectionPoolSize or ` +
+            `connectionAcquisitionTimeout, or release sessions sooner.`
       })
 
     const closedError = () =>
       new Neo4jUsageError({ message: "The driver is closed; create a new one (provide its layer again)." })
 
-    const waitForTurn = (state: AddressState<C>): Effect.Effect<WakeUp<C>, Neo4jConnectionError> => {
+    // Unbounded here: the whole slow acquisition is bounded by the acquisition timeout.
+    const waitForTurn = (state: AddressState<C>): Effect.Effect<WakeUp<C>> => {
       const waiter = Deferred.makeUnsafe<WakeUp<C>>()
       state.waiters.push(waiter)
       return Deferred.await(waiter).pipe(
-        Effect.timeoutOrElse({
-          duration: config.acquisitionTimeout,
-          orElse: () =>
-            Effect.suspend(() => {
-              state.metrics.timeouts++
-              return Effect.fail(timeoutError(state))
-            })
-        }),
         Effect.onExit((exit) =>
           Effect.suspend(() => {
             if (Exit.isSuccess(exit)) return Effect.void
@@ -300,12 +296,15 @@ export const make = <C, E>(
         return acquireEntrySlowly(state, verified)
       })
 
+    // Bounded as a whole by the acquisition timeout: waiting for a free slot, and opening a new
+    // connection up to the end of HELLO/LOGON (the connection timeout bounds each set-up too).
     const acquireEntrySlowly = (
       state: AddressState<C>,
       verified: boolean
     ): Effect.Effect<Entry<C>, E | Neo4jConnectionError | Neo4jUsageError> =>
       Effect.clockWith((clock) => {
         const started = clock.monotonicTimeNanosUnsafe()
+        let connecting = false
         return Effect.tap(
           Effect.gen(function*() {
             while (true) {
@@ -314,12 +313,22 @@ export const make = <C, E>(
               if (idle !== undefined) return idle
               if (state.inUse + state.creating < config.maxSize) {
                 state.creating++
+                connecting = true
                 return yield* create(state)
               }
               const wake = yield* waitForTurn(state)
               if (wake !== "retry") return wake
             }
-          }),
+          }).pipe(
+            Effect.timeoutOrElse({
+              duration: config.acquisitionTimeout,
+              orElse: () =>
+                Effect.suspend(() => {
+                  state.metrics.timeouts++
+                  return Effect.fail(timeoutError(state, connecting))
+                })
+            })
+          ),
           () => Effect.sync(() => state.metrics.waitTime.record(Metrics.millisSince(clock, started) / 1000))
         )
       })
