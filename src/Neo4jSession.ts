@@ -257,8 +257,16 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
   const completed = (result: QueryResult, started: ReadonlyArray<string>) =>
     Effect.suspend(() => result.finalMetadata === undefined ? Effect.void : updateBookmarks(started, result.finalMetadata))
 
-  const acquire = (mode: AccessMode, started: ReadonlyArray<string>) =>
-    driver.acquire({ mode, database, impersonatedUser: config.impersonatedUser, auth: config.auth, bookmarks: started })
+  // A routing driver with a bookmark manager asks it twice, as the official drivers do: once for
+  // ROUTE (a table may be fetched), once more for the work itself, which waits for what the manager
+  // knows by then (a supplier sees one call per routing and one per transaction).
+  const acquire = (mode: AccessMode) =>
+    Effect.flatMap(startBookmarks, (routed) => {
+      const lease = driver.acquire({ mode, database, impersonatedUser: config.impersonatedUser, auth: config.auth, bookmarks: routed })
+      return manager === undefined || !driver.router.routing
+        ? Effect.map(lease, (leased) => ({ lease: leased, started: routed }))
+        : Effect.flatMap(lease, (leased) => Effect.map(startBookmarks, (started) => ({ lease: leased, started })))
+    })
 
   const extra = (
     lease: Lease,
@@ -302,8 +310,7 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
     const { text, parameters: params } = Neo4jCypher.toQuery(query, parameters)
     return Effect.scoped(
       Effect.gen(function*() {
-        const started = yield* startBookmarks
-        const lease = yield* acquire(defaultMode, started)
+        const { lease, started } = yield* acquire(defaultMode)
         const result = yield* startAutoCommit(lease, text, params, started, txConfig)
         const eagerResult = yield* eager<T>(result)
         yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(result.runMetadata))
@@ -321,8 +328,7 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
     Stream.unwrap(
       Effect.gen(function*() {
         const { text, parameters: params } = Neo4jCypher.toQuery(query, parameters)
-        const started = yield* startBookmarks
-        const lease = yield* acquire(defaultMode, started)
+        const { lease, started } = yield* acquire(defaultMode)
         const result = yield* startAutoCommit(lease, text, params, started, txConfig)
         yield* Effect.addFinalizer((exit) => Effect.andThen(finishResult(result, exit), completed(result, started)))
         return recordStream<T>(result)
@@ -335,8 +341,7 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
     api: RequestEncoders.TelemetryApi = RequestEncoders.TelemetryApi.UNMANAGED_TRANSACTION
   ) =>
     Effect.gen(function*() {
-      const started = yield* startBookmarks
-      const lease = yield* acquire(mode, started)
+      const { lease, started } = yield* acquire(mode)
       driver.telemetry(lease.connection, api)
       return yield* openTransaction(lease.connection, extra(lease, started, txConfig), fetchSize, (metadata, begun) =>
         Effect.andThen(driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun)), updateBookmarks(started, metadata)))
