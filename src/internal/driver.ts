@@ -3,6 +3,7 @@
  * over Bolt connections, connection acquisition for a database and access mode (per-session
  * re-authentication included), and span helpers.
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
@@ -76,6 +77,14 @@ export interface Driver {
 
 const IGNORE_ANSWER = new SummaryHandler()
 
+/**
+ * The token a connection opened for the current acquisition authenticates with: the session's own
+ * (a new connection logs on as the session's user at once, no LOGOFF/LOGON); unset: the driver's.
+ */
+const ConnectAuth = Context.Reference<Auth.AuthToken | undefined>("effect-neo4j/internal/ConnectAuth", {
+  defaultValue: () => undefined
+})
+
 const reauthenticate = (connection: BoltConnection, auth: Auth.AuthToken): Effect.Effect<void, Neo4jError> =>
   Effect.suspend(() => {
     if (Auth.equivalent(connection.auth, auth)) return Effect.void
@@ -111,7 +120,7 @@ export const make = (
   Effect.gen(function*() {
     const pool = yield* ConnectionPool.make<BoltConnection, Neo4jError>(config.pool, {
       connect: (address: ServerAddress) =>
-        Effect.flatMap(config.auth.getToken, (auth) =>
+        Effect.flatMap(Effect.flatMap(Effect.service(ConnectAuth), (own) => own === undefined ? config.auth.getToken : Effect.succeed(own)), (auth) =>
           connect({
             address,
             tls: config.tls,
@@ -145,7 +154,7 @@ export const make = (
       Neo4jError,
       Scope.Scope
     > =>
-      Effect.flatMap(pool.acquire(address, verified), (connection) => {
+      Effect.flatMap(sessionAuth ? Effect.provideService(pool.acquire(address, verified), ConnectAuth, token) : pool.acquire(address, verified), (connection) => {
         if (Auth.equivalent(connection.auth, token)) return Effect.succeed(connection)
         if (connection.capabilities.logon || sessionAuth) return Effect.as(reauthenticate(connection, token), connection)
         connection.retire()
