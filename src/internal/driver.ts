@@ -175,21 +175,29 @@ export const make = (
     })
 
     // The per-query path: plain flatMaps, no generator (the common direct case is all Effect.succeed).
-    const acquire = (request: AcquireRequest): Effect.Effect<Lease, Neo4jError, Scope.Scope> =>
+    // `failed`: servers of this acquisition that could not be reached (routing only).
+    const acquire = (request: AcquireRequest, failed?: Set<string>): Effect.Effect<Lease, Neo4jError, Scope.Scope> =>
       Effect.flatMap(router.select(request), (route) => {
         const lease = Effect.map(checkoutAs(route.address, request.auth), (connection): Lease => ({
           connection,
           route,
           database: Router.databaseToSend(route, connection)
         }))
-        // A lease that ends in failure teaches the router: a dead server or a former leader is
-        // forgotten, an unknown database loses its table. Registered before the checkout, so a
-        // refused connection counts too. A direct router has nothing to learn.
         if (!router.routing) return lease
-        return Effect.andThen(
-          Effect.addFinalizer((exit) => (Exit.isFailure(exit) ? router.onFailure(route, exit.cause) : Effect.void)),
-          lease
-        )
+        // A server of the table that cannot be reached is forgotten and the next one tried, as long
+        // as the table names one not tried yet (issue 14: a refused writer is skipped).
+        const key = `${route.address.host}:${route.address.port}`
+        const tried = Effect.catchIf(lease, Router.isServerGone, (error) =>
+          failed?.has(key) === true
+            ? Effect.fail(error)
+            : Effect.andThen(router.onConnectionFailure(route.address, route.database), acquire(request, (failed ?? new Set()).add(key))))
+        // A lease that ends in failure teaches the router: a dead server or a former leader is
+        // forgotten, an unknown database loses its table. A direct router has nothing to learn.
+        return Effect.flatMap(tried, (leased) =>
+          leased.route !== route ? Effect.succeed(leased) : Effect.as(
+            Effect.addFinalizer((exit) => (Exit.isFailure(exit) ? router.onFailure(route, exit.cause) : Effect.void)),
+            leased
+          ))
       })
 
     // Security failures the token manager handles (a rotated token) make the work retryable.

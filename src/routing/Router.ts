@@ -62,6 +62,16 @@ const SERVER_GONE_REASONS: ReadonlySet<Neo4jConnectionError["reason"]> = new Set
 ])
 
 /**
+ * Whether a failure says the server is gone (refused, closed, timed out), so that another server
+ * of the table may do: as opposed to a full pool or a set-up mistake.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isServerGone = (error: unknown): error is Neo4jConnectionError =>
+  error instanceof Neo4jConnectionError && SERVER_GONE_REASONS.has(error.reason)
+
+/**
  * What a unit of work needs a server for.
  *
  * @since 0.1.0
