@@ -54,7 +54,11 @@ export interface QueryConfig extends Neo4jSession.TransactionFunctionConfig {
  * @category models
  */
 export interface Neo4jDriver {
-  /** Connects (or reuses a pooled connection) and proves the server answers; returns its info. */
+  /**
+   * Proves the driver can do work and returns the server's info: bolt:// with a round trip to the
+   * server (a new connection's handshake, RESET on a pooled one); neo4j:// with a fresh routing
+   * table (ROUTE) and then the same with its readers, in order, until one answers.
+   */
   readonly verifyConnectivity: (options?: { readonly database?: string }) => Effect.Effect<ServerInfo, Neo4jError>
   /**
    * Whether the server accepts these credentials (default: the driver's), checked on a pooled
@@ -91,6 +95,13 @@ export interface Neo4jDriver {
   readonly poolStats: Effect.Effect<ReadonlyArray<AddressStats>>
   /** neo4j://: the current routing table of a database (default: the driver's); bolt://: none. */
   readonly routingTable: (database?: string) => Effect.Effect<RoutingTable | undefined>
+  /**
+   * neo4j://: fetches the routing table of a database (default: the driver's; none configured: the
+   * home database, resolved again) afresh, whatever its TTL says; bolt://: `undefined`.
+   */
+  readonly refreshRoutingTable: (
+    options?: { readonly database?: string; readonly bookmarks?: ReadonlyArray<string> }
+  ) => Effect.Effect<RoutingTable | undefined, Neo4jError>
   /** The driver's default bookmark manager (used by `executeQuery`). */
   readonly bookmarkManager: Bookmarks.BookmarkManager
   /** Closes every connection; later calls fail with `Neo4jUsageError`. */
@@ -215,6 +226,8 @@ export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4jDriv
       stream: (query, parameters, c) => sessionFor(c).stream(query, parameters, c),
       poolStats: driver.pool.stats,
       routingTable: (database) => driver.router.table(database ?? config.database),
+      refreshRoutingTable: (o) =>
+        driver.router.refresh({ mode: "READ", database: o?.database ?? config.database, bookmarks: o?.bookmarks }),
       bookmarkManager: driver.bookmarkManager,
       close: driver.pool.close
     })

@@ -42,7 +42,8 @@ export const features: ReadonlyArray<string> = [
   "Optimization:PullPipelining",
   "Optimization:ExecuteQueryPipelining",
   "AuthorizationExpiredTreatment",
-  "Backend:RTFetch"
+  "Backend:RTFetch",
+  "Backend:RTForceUpdate"
 ]
 
 /** Features TestKit knows that the backend does not declare, and why. */
@@ -72,8 +73,7 @@ export const notDeclared: Readonly<Record<string, string>> = {
   "Detail:DefaultSecurityConfigValueEquality": "no such comparison in the API",
   "Detail:NumberIsNumber": "the backend keeps INTEGER and FLOAT apart (integers as bigint)",
   "ConfHint:connection.recv_timeout_seconds": "missing API: the hint is not honoured",
-  "Backend:MockTime": "the backend does not drive Effect's TestClock from TestKit's FakeTime requests",
-  "Backend:RTForceUpdate": "missing API: no forced routing-table refresh"
+  "Backend:MockTime": "the backend does not drive Effect's TestClock from TestKit's FakeTime requests"
 }
 
 /** Test-id prefixes (as StartTest names them) answered with SkipTest, and why. */
