@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -344,7 +345,7 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
       const { lease, started } = yield* acquire(mode)
       driver.telemetry(lease.connection, api)
       return yield* openTransaction(lease.connection, extra(lease, started, txConfig), fetchSize, (metadata, begun) =>
-        Effect.andThen(driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun)), updateBookmarks(started, metadata)))
+        Effect.andThen(driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun)), updateBookmarks(started, metadata)), (error) => driver.router.onFailure(lease.route, Cause.fail(error)))
     }).pipe(withSpan(driver, "Neo4jSession.beginTransaction", "begin", database))
 
   const transactionFunction = (mode: AccessMode) =>
@@ -392,7 +393,9 @@ const openTransaction = (
   onCommitted: (
     metadata: Readonly<Record<string, unknown>>,
     begun: Readonly<Record<string, unknown>> | undefined
-  ) => Effect.Effect<void>
+  ) => Effect.Effect<void>,
+  /** A query of the transaction failed (routing learns from it at once, not when the scope ends). */
+  onFailed: (error: Neo4jError) => Effect.Effect<void> = () => Effect.void
 ): Effect.Effect<Neo4jTransaction, Neo4jError, Scope.Scope> =>
   Effect.gen(function*() {
     const begin = new SummaryHandler()
@@ -407,11 +410,11 @@ const openTransaction = (
       failure ?? new Neo4jUsageError({ message: `The transaction is ${state === "open" ? "open" : state}; start a new one` })
 
     const fail = (error: Neo4jError) =>
-      Effect.sync(() => {
-        if (state === "open") {
-          state = "failed"
-          failure = error
-        }
+      Effect.suspend(() => {
+        if (state !== "open") return Effect.void
+        state = "failed"
+        failure = error
+        return onFailed(error)
       })
 
     // The BEGIN outcome, once known: a failed BEGIN explains the IGNORED that follow it.

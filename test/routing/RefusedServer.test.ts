@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { formatAddress } from "../../src/internal/uri.ts"
-import { Stub, StubServer } from "../stub/index.ts"
+import { C, Code, S, Stub, StubServer } from "../stub/index.ts"
 import * as Cluster from "./cluster.ts"
 
 const deadAddress = (name: string) =>
@@ -60,5 +60,37 @@ describe("a refused server of the routing table", () => {
       const error = yield* Effect.flip(cluster.session({ database: "neo4j" }).run("RETURN 1 AS n"))
       assert.strictEqual(error._tag, "Neo4jConnectionError")
       assert.isTrue(error.isRetryable)
+    }))
+
+  it.effect("a writer answering NotALeader in an explicit transaction is forgotten at once, not when the scope ends", () =>
+    Effect.gen(function*() {
+      const router = yield* StubServer.make(undefined, { name: "router" })
+      const writer = yield* StubServer.make(undefined, { name: "writer" })
+      router.script(Stub.connection(
+        Stub.handshakeAndHello(),
+        Stub.route(
+          { routers: [router.address], readers: [router.address], writers: [writer.address], ttl: 300, db: "neo4j" },
+          { extra: { db: "neo4j" } }
+        )
+      ))
+      writer.script(Stub.connection(
+        Stub.handshakeAndHello(),
+        C.begin(),
+        S.success(),
+        C.run("CREATE ()"),
+        S.failure(Code.NOT_A_LEADER),
+        C.pull(),
+        S.ignored(),
+        Stub.reset()
+      ))
+      const cluster = yield* Cluster.make(router.routingUri())
+      const writers = yield* Effect.scoped(Effect.gen(function*() {
+        const tx = yield* cluster.session({ database: "neo4j" }).beginTransaction()
+        const error = yield* Effect.flip(tx.run("CREATE ()"))
+        assert.strictEqual((error as { code?: string }).code, Code.NOT_A_LEADER)
+        // Still inside the transaction's scope, which will end without a failure.
+        return (yield* cluster.router.table("neo4j"))?.writers.map(formatAddress)
+      }))
+      assert.deepStrictEqual(writers, [])
     }))
 })
