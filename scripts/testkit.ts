@@ -7,6 +7,9 @@
  * The stub servers listen on fixed ports of 0.0.0.0, so two groups cannot share a network: with
  * `unshare` (Linux) every group runs in its own network namespace (its own loopback, its own
  * backend) and TESTKIT_JOBS groups (default 2) run at once; without it, one group at a time.
+ * An argument with a dot names a narrower target inside a group (a module, class or test, as
+ * `python3 -m unittest` takes it, without the `tests.stub.` prefix), e.g.
+ * `npm run testkit routing.test_routing_v5x0.RoutingV5x0.test_should_read_successfully_from_reader`.
  * Exit code 1 when any test failed or errored.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
@@ -46,16 +49,15 @@ const allGroups = readdirSync(path.join(testkit, "tests", "stub"), { withFileTyp
   .sort()
 const requested = process.argv.slice(2)
 for (const g of requested) {
-  if (!allGroups.includes(g)) {
+  if (!allGroups.includes(g.split(".")[0]!)) {
     console.error(`unknown group ${g}; groups: ${allGroups.join(" ")}`)
     process.exit(2)
   }
 }
 // Slowest first, so parallel jobs finish close together.
 const SLOW = ["routing", "driver_parameters", "authorization", "connectivity_check", "tx_run"]
-const groups = (requested.length > 0 ? requested : allGroups).sort((a, b) =>
-  (SLOW.indexOf(a) === -1 ? 99 : SLOW.indexOf(a)) - (SLOW.indexOf(b) === -1 ? 99 : SLOW.indexOf(b))
-)
+const rank = (g: string) => SLOW.indexOf(g.split(".")[0]!) === -1 ? 99 : SLOW.indexOf(g.split(".")[0]!)
+const groups = (requested.length > 0 ? requested : allGroups).sort((a, b) => rank(a) - rank(b))
 
 function startBackend(port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
@@ -72,7 +74,10 @@ function startBackend(port: number): Promise<ChildProcess> {
 /** Runs one group's unittest, its verbose log to `log`; resolves with its exit code. */
 function runUnittest(group: string, log: NodeJS.WritableStream): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn("python3", ["-m", "unittest", "discover", "-v", "-s", `tests/stub/${group}`, "-t", "."], {
+    const args = group.includes(".")
+      ? ["-m", "unittest", "-v", `tests.stub.${group}`]
+      : ["-m", "unittest", "discover", "-v", "-s", `tests/stub/${group}`, "-t", "."]
+    const child = spawn("python3", args, {
       cwd: testkit,
       env: {
         ...process.env,

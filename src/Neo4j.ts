@@ -25,6 +25,7 @@ import type { NotificationFilter, ServerInfo } from "./Neo4jSummary.ts"
 import * as Driver from "./internal/driver.ts"
 import { observe, onRetry } from "./internal/operation.ts"
 import { retrying } from "./internal/retry.ts"
+import * as Verify from "./internal/verify.ts"
 import * as Router from "./routing/Router.ts"
 import type { RoutingTable } from "./routing/RoutingTable.ts"
 import type { AddressStats } from "./pool/ConnectionPool.ts"
@@ -53,7 +54,11 @@ export interface QueryConfig extends Neo4jSession.TransactionFunctionConfig {
  * @category models
  */
 export interface Neo4jDriver {
-  /** Connects (or reuses a pooled connection) and proves the server answers; returns its info. */
+  /**
+   * Proves the driver can do work and returns the server's info: bolt:// with a round trip to the
+   * server (a new connection's handshake, RESET on a pooled one); neo4j:// with a fresh routing
+   * table (ROUTE) and then the same with its readers, in order, until one answers.
+   */
   readonly verifyConnectivity: (options?: { readonly database?: string }) => Effect.Effect<ServerInfo, Neo4jError>
   /**
    * Whether the server accepts these credentials (default: the driver's), checked on a pooled
@@ -90,6 +95,13 @@ export interface Neo4jDriver {
   readonly poolStats: Effect.Effect<ReadonlyArray<AddressStats>>
   /** neo4j://: the current routing table of a database (default: the driver's); bolt://: none. */
   readonly routingTable: (database?: string) => Effect.Effect<RoutingTable | undefined>
+  /**
+   * neo4j://: fetches the routing table of a database (default: the driver's; none configured: the
+   * home database, resolved again) afresh, whatever its TTL says; bolt://: `undefined`.
+   */
+  readonly refreshRoutingTable: (
+    options?: { readonly database?: string; readonly bookmarks?: ReadonlyArray<string> }
+  ) => Effect.Effect<RoutingTable | undefined, Neo4jError>
   /** The driver's default bookmark manager (used by `executeQuery`). */
   readonly bookmarkManager: Bookmarks.BookmarkManager
   /** Closes every connection; later calls fail with `Neo4jUsageError`. */
@@ -145,13 +157,7 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
     })
   )
 
-const serverInfoQuery = (driver: Driver.Driver, database: string | undefined) =>
-  Effect.scoped(
-    Effect.gen(function*() {
-      const { connection } = yield* driver.acquire({ mode: "READ", database })
-      return connection.server
-    })
-  )
+const serverInfoQuery = Verify.serverInfo
 
 /**
  * Makes the driver in the current scope (its connections close with the scope).
@@ -234,6 +240,8 @@ const build = (
       stream: (query, parameters, c) => Neo4jSession.make(driver, c, "Neo4j.stream").stream(query, parameters, c),
       poolStats: driver.pool.stats,
       routingTable: (database) => driver.router.table(database ?? config.database),
+      refreshRoutingTable: (o) =>
+        driver.router.refresh({ mode: "READ", database: o?.database ?? config.database, bookmarks: o?.bookmarks }),
       bookmarkManager: driver.bookmarkManager,
       close: driver.pool.close
     })

@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -231,8 +232,16 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
   const completed = (result: ResultStream, started: ReadonlyArray<string>) =>
     Effect.suspend(() => result.finalMetadata === undefined ? Effect.void : updateBookmarks(started, result.finalMetadata))
 
-  const acquire = (mode: AccessMode, started: ReadonlyArray<string>) =>
-    driver.acquire({ mode, database, impersonatedUser: config.impersonatedUser, auth: config.auth, bookmarks: started })
+  // A routing driver with a bookmark manager asks it twice, as the official drivers do: once for
+  // ROUTE (a table may be fetched), once more for the work itself, which waits for what the manager
+  // knows by then (a supplier sees one call per routing and one per transaction).
+  const acquire = (mode: AccessMode) =>
+    Effect.flatMap(startBookmarks, (routed) => {
+      const lease = driver.acquire({ mode, database, impersonatedUser: config.impersonatedUser, auth: config.auth, bookmarks: routed })
+      return manager === undefined || !driver.router.routing
+        ? Effect.map(lease, (leased) => ({ lease: leased, started: routed }))
+        : Effect.flatMap(lease, (leased) => Effect.map(startBookmarks, (started) => ({ lease: leased, started })))
+    })
 
   const settings = (
     lease: Lease,
@@ -269,8 +278,7 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     const { text, parameters: params } = Neo4jCypher.toQuery(query, parameters)
     return Effect.scoped(
       Effect.gen(function*() {
-        const started = yield* startBookmarks
-        const lease = yield* acquire(defaultMode, started)
+        const { lease, started } = yield* acquire(defaultMode)
         const result = yield* startAutoCommit(lease, text, params, started, txConfig)
         const eagerResult = yield* eager<T>(result)
         yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(result.runMetadata))
@@ -288,8 +296,7 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     Stream.unwrap(
       Effect.gen(function*() {
         const { text, parameters: params } = Neo4jCypher.toQuery(query, parameters)
-        const started = yield* startBookmarks
-        const lease = yield* acquire(defaultMode, started)
+        const { lease, started } = yield* acquire(defaultMode)
         const result = yield* startAutoCommit(lease, text, params, started, txConfig)
         yield* Effect.addFinalizer((exit) => Effect.andThen(finishResult(result, exit), completed(result, started)))
         return recordStream<T>(result)
@@ -302,10 +309,15 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     api: TelemetryApi = TelemetryApi.UNMANAGED_TRANSACTION
   ) =>
     Effect.gen(function*() {
-      const started = yield* startBookmarks
-      const lease = yield* acquire(mode, started)
-      const tx = yield* openTransaction(lease.connection, settings(lease, started, txConfig), api, fetchSize, (metadata, begun) =>
-        Effect.andThen(driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun)), updateBookmarks(started, metadata)))
+      const { lease, started } = yield* acquire(mode)
+      const tx = yield* openTransaction(
+        lease.connection,
+        settings(lease, started, txConfig),
+        api,
+        fetchSize,
+        (metadata, begun) => Effect.andThen(driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun)), updateBookmarks(started, metadata)),
+        (error) => driver.router.onFailure(lease.route, Cause.fail(error))
+      )
       return observeTransaction(driver, database, tx)
     }).pipe(observe(driver, { span: "Neo4jSession.beginTransaction", operation: "begin", database }))
 
@@ -368,7 +380,9 @@ const openTransaction = (
   onCommitted: (
     metadata: Readonly<Record<string, unknown>>,
     begun: Readonly<Record<string, unknown>> | undefined
-  ) => Effect.Effect<void>
+  ) => Effect.Effect<void>,
+  /** A query of the transaction failed (routing learns from it at once, not when the scope ends). */
+  onFailed: (error: Neo4jError) => Effect.Effect<void> = () => Effect.void
 ): Effect.Effect<Neo4jTransaction, Neo4jError, Scope.Scope> =>
   Effect.gen(function*() {
     const begin = connection.begin(beginSettings, api)
@@ -381,11 +395,11 @@ const openTransaction = (
       failure ?? new Neo4jUsageError({ message: `The transaction is ${state === "open" ? "open" : state}; start a new one` })
 
     const fail = (error: Neo4jError) =>
-      Effect.sync(() => {
-        if (state === "open") {
-          state = "failed"
-          failure = error
-        }
+      Effect.suspend(() => {
+        if (state !== "open") return Effect.void
+        state = "failed"
+        failure = error
+        return onFailed(error)
       })
 
     // The BEGIN outcome, once known: a failed BEGIN explains the IGNORED that follow it.

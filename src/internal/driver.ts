@@ -3,6 +3,7 @@
  * over Bolt connections, connection acquisition for a database and access mode (per-session
  * re-authentication included), and span helpers.
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
@@ -60,9 +61,22 @@ export interface Driver {
   /** Server selection: the seed for bolt://, routing tables for neo4j://. */
   readonly router: Router.Router
   readonly acquire: (request: AcquireRequest) => Effect.Effect<Lease, Neo4jError, Scope.Scope>
+  /**
+   * A connection to one server with the driver's auth, proven by a round trip: a new one by its
+   * handshake, a pooled one by RESET (`verifyConnectivity`, `getServerInfo`).
+   */
+  readonly probe: (address: ServerAddress) => Effect.Effect<BoltConnection, Neo4jError, Scope.Scope>
   /** Gives the auth token manager a look at a failure; a handled security error becomes retryable. */
   readonly classify: <E>(error: E) => Effect.Effect<E>
 }
+
+/**
+ * The token a connection opened for the current acquisition authenticates with: the session's own
+ * (a new connection logs on as the session's user at once, no LOGOFF/LOGON); unset: the driver's.
+ */
+const ConnectAuth = Context.Reference<Auth.AuthToken | undefined>("effect-neo4j/internal/ConnectAuth", {
+  defaultValue: () => undefined
+})
 
 /** Builds the driver core in the current scope (the pool closes with it). */
 export const make = (
@@ -72,7 +86,7 @@ export const make = (
   Effect.gen(function*() {
     const pool = yield* ConnectionPool.make<BoltConnection, Neo4jError>(config.pool, {
       connect: (address: ServerAddress) =>
-        Effect.flatMap(config.auth.getToken, (auth) =>
+        Effect.flatMap(Effect.flatMap(Effect.service(ConnectAuth), (own) => own === undefined ? config.auth.getToken : Effect.succeed(own)), (auth) =>
           connect({
             address,
             tls: config.tls,
@@ -103,16 +117,16 @@ export const make = (
     // this per-query path), re-authenticated with LOGOFF/LOGON (Bolt 5.1+), or, before 5.1, replaced
     // by a new connection when the driver's token rotated. The replaced one stays leased until the
     // caller's scope closes (Bolt < 5.1 cannot re-authenticate), so that case needs a free slot.
-    const checkout = (address: ServerAddress, token: Auth.AuthToken, sessionAuth: boolean): Effect.Effect<
+    const checkout = (address: ServerAddress, token: Auth.AuthToken, sessionAuth: boolean, verified = false): Effect.Effect<
       BoltConnection,
       Neo4jError,
       Scope.Scope
     > =>
-      Effect.flatMap(pool.acquire(address), (connection) => {
+      Effect.flatMap(sessionAuth ? Effect.provideService(pool.acquire(address, verified), ConnectAuth, token) : pool.acquire(address, verified), (connection) => {
         if (Auth.equivalent(connection.auth, token)) return Effect.succeed(connection)
         if (connection.capabilities.logon || sessionAuth) return Effect.as(connection.reauthenticate(token), connection)
         connection.retire()
-        return checkout(address, token, sessionAuth)
+        return checkout(address, token, sessionAuth, verified)
       })
 
     // The session's own auth when it has one (re-authenticating a pooled connection), else the driver's.
@@ -129,21 +143,29 @@ export const make = (
     })
 
     // The per-query path: plain flatMaps, no generator (the common direct case is all Effect.succeed).
-    const acquire = (request: AcquireRequest): Effect.Effect<Lease, Neo4jError, Scope.Scope> =>
+    // `failed`: servers of this acquisition that could not be reached (routing only).
+    const acquire = (request: AcquireRequest, failed?: Set<string>): Effect.Effect<Lease, Neo4jError, Scope.Scope> =>
       Effect.flatMap(router.select(request), (route) => {
         const lease = Effect.map(checkoutAs(route.address, request.auth), (connection): Lease => ({
           connection,
           route,
           database: Router.databaseToSend(route, connection)
         }))
-        // A lease that ends in failure teaches the router: a dead server or a former leader is
-        // forgotten, an unknown database loses its table. Registered before the checkout, so a
-        // refused connection counts too. A direct router has nothing to learn.
         if (!router.routing) return lease
-        return Effect.andThen(
-          Effect.addFinalizer((exit) => (Exit.isFailure(exit) ? router.onFailure(route, exit.cause) : Effect.void)),
-          lease
-        )
+        // A server of the table that cannot be reached is forgotten and the next one tried, as long
+        // as the table names one not tried yet (issue 14: a refused writer is skipped).
+        const key = `${route.address.host}:${route.address.port}`
+        const tried = Effect.catchIf(lease, Router.isServerGone, (error) =>
+          failed?.has(key) === true
+            ? Effect.fail(error)
+            : Effect.andThen(router.onConnectionFailure(route.address, route.database), acquire(request, (failed ?? new Set()).add(key))))
+        // A lease that ends in failure teaches the router: a dead server or a former leader is
+        // forgotten, an unknown database loses its table. A direct router has nothing to learn.
+        return Effect.flatMap(tried, (leased) =>
+          leased.route !== route ? Effect.succeed(leased) : Effect.as(
+            Effect.addFinalizer((exit) => (Exit.isFailure(exit) ? router.onFailure(route, exit.cause) : Effect.void)),
+            leased
+          ))
       })
 
     // Security failures the token manager handles (a rotated token) make the work retryable.
@@ -158,7 +180,9 @@ export const make = (
           handled ? copyError(error, { tokenRefreshed: true }) as E : error))
     }
 
-    return { config, pool, bookmarkManager, router, acquire, classify }
+    const probe = (address: ServerAddress) =>
+      Effect.flatMap(config.auth.getToken, (token) => checkout(address, token, false, true))
+    return { config, pool, bookmarkManager, router, acquire, probe, classify }
   })
 
 /**

@@ -214,6 +214,7 @@ export const makeDriver = (backend: Backend): Neo4jDriver => {
       })),
     poolStats: Effect.succeed([]),
     routingTable: () => Effect.succeed(undefined),
+    refreshRoutingTable: () => Effect.succeed(undefined),
     bookmarkManager,
     close: backend.close
   }

@@ -79,9 +79,14 @@ interface AddressState<C> {
 
 /** A pool of connections, keyed by server address. */
 export interface ConnectionPool<C, E> {
-  /** A connection to `address` for the lifetime of the current scope. */
+  /**
+   * A connection to `address` for the lifetime of the current scope. With `verified`, an idle
+   * connection is pinged whatever its idle time (a new one has just proved itself with its
+   * handshake): `verifyConnectivity` must prove a round trip, not trust the pool.
+   */
   readonly acquire: (
-    address: ServerAddress
+    address: ServerAddress,
+    verified?: boolean
   ) => Effect.Effect<C, E | Neo4jConnectionError | Neo4jUsageError, Scope.Scope>
   readonly stats: Effect.Effect<ReadonlyArray<AddressStats>>
   /** Closes the idle connections of an address and forgets it (routing: it left every table). */
@@ -210,7 +215,7 @@ export const make = <C, E>(
       )
 
     // An idle connection, checked for lifetime and (after long idleness) liveness; undefined if none.
-    const takeIdle = (state: AddressState<C>): Effect.Effect<Entry<C> | undefined> =>
+    const takeIdle = (state: AddressState<C>, verified: boolean): Effect.Effect<Entry<C> | undefined> =>
       Effect.gen(function*() {
         while (state.idle.length > 0) {
           const entry = state.idle.pop()!
@@ -220,7 +225,7 @@ export const make = <C, E>(
             continue
           }
           state.inUse++
-          if (now - entry.lastUsedAt >= livenessMillis) {
+          if (verified || now - entry.lastUsedAt >= livenessMillis) {
             // A failed or interrupted ping both end here: the entry is destroyed exactly once.
             const alive = yield* Effect.exit(hooks.ping(entry.connection))
             if (Exit.isFailure(alive)) {
@@ -234,31 +239,27 @@ export const make = <C, E>(
         return undefined
       })
 
-    const timeoutError = (state: AddressState<C>) =>
+    const timeoutError = (state: AddressState<C>, connecting: boolean) =>
       new Neo4jConnectionError({
         reason: "AcquisitionTimeout",
         address: state.key,
-        message: `Could not acquire a connection to ${state.key} within ${
-          Duration.format(config.acquisitionTimeout)
-        }: all ${config.maxSize} connections are in use. Raise maxConnectionPoolSize or ` +
-          `connectionAcquisitionTimeout, or release sessions sooner.`
+        message: connecting
+          ? `Could not open a connection to ${state.key} within ${Duration.format(config.acquisitionTimeout)} ` +
+            `(connectionAcquisitionTimeout covers connecting, the Bolt handshake and authentication).`
+          : `Could not acquire a connection to ${state.key} within ${
+            Duration.format(config.acquisitionTimeout)
+          }: all ${config.maxSize} connections are in use. Raise maxConnectionPoolSize or ` +
+            `connectionAcquisitionTimeout, or release sessions sooner.`
       })
 
     const closedError = () =>
       new Neo4jUsageError({ message: "The driver is closed; create a new one (provide its layer again)." })
 
-    const waitForTurn = (state: AddressState<C>): Effect.Effect<WakeUp<C>, Neo4jConnectionError> => {
+    // Unbounded here: the whole slow acquisition is bounded by the acquisition timeout.
+    const waitForTurn = (state: AddressState<C>): Effect.Effect<WakeUp<C>> => {
       const waiter = Deferred.makeUnsafe<WakeUp<C>>()
       state.waiters.push(waiter)
       return Deferred.await(waiter).pipe(
-        Effect.timeoutOrElse({
-          duration: config.acquisitionTimeout,
-          orElse: () =>
-            Effect.suspend(() => {
-              state.metrics.timeouts++
-              return Effect.fail(timeoutError(state))
-            })
-        }),
         Effect.onExit((exit) =>
           Effect.suspend(() => {
             if (Exit.isSuccess(exit)) return Effect.void
@@ -277,10 +278,13 @@ export const make = <C, E>(
     }
 
     // Fast path without a generator: the newest idle connection, alive and needing no liveness check.
-    const acquireEntry = (state: AddressState<C>): Effect.Effect<Entry<C>, E | Neo4jConnectionError | Neo4jUsageError> =>
+    const acquireEntry = (
+      state: AddressState<C>,
+      verified: boolean
+    ): Effect.Effect<Entry<C>, E | Neo4jConnectionError | Neo4jUsageError> =>
       Effect.clockWith((clock) => {
         const entry = state.idle[state.idle.length - 1]
-        if (entry !== undefined && !closed && hooks.isReusable(entry.connection)) {
+        if (!verified && entry !== undefined && !closed && hooks.isReusable(entry.connection)) {
           const now = clock.currentTimeMillisUnsafe()
           if (!isExpired(entry, now) && now - entry.lastUsedAt < livenessMillis) {
             state.idle.pop()
@@ -289,34 +293,50 @@ export const make = <C, E>(
             return Effect.succeed(entry)
           }
         }
-        return acquireEntrySlowly(state)
+        return acquireEntrySlowly(state, verified)
       })
 
-    const acquireEntrySlowly = (state: AddressState<C>): Effect.Effect<Entry<C>, E | Neo4jConnectionError | Neo4jUsageError> =>
+    // Bounded as a whole by the acquisition timeout: waiting for a free slot, and opening a new
+    // connection up to the end of HELLO/LOGON (the connection timeout bounds each set-up too).
+    const acquireEntrySlowly = (
+      state: AddressState<C>,
+      verified: boolean
+    ): Effect.Effect<Entry<C>, E | Neo4jConnectionError | Neo4jUsageError> =>
       Effect.clockWith((clock) => {
         const started = clock.monotonicTimeNanosUnsafe()
+        let connecting = false
         return Effect.tap(
           Effect.gen(function*() {
             while (true) {
               if (closed) return yield* closedError()
-              const idle = yield* takeIdle(state)
+              const idle = yield* takeIdle(state, verified)
               if (idle !== undefined) return idle
               if (state.inUse + state.creating < config.maxSize) {
                 state.creating++
+                connecting = true
                 return yield* create(state)
               }
               const wake = yield* waitForTurn(state)
               if (wake !== "retry") return wake
             }
-          }),
+          }).pipe(
+            Effect.timeoutOrElse({
+              duration: config.acquisitionTimeout,
+              orElse: () =>
+                Effect.suspend(() => {
+                  state.metrics.timeouts++
+                  return Effect.fail(timeoutError(state, connecting))
+                })
+            })
+          ),
           () => Effect.sync(() => state.metrics.waitTime.record(Metrics.millisSince(clock, started) / 1000))
         )
       })
 
-    const acquire = (address: ServerAddress) => {
+    const acquire = (address: ServerAddress, verified = false) => {
       const state = stateFor(address)
       // Interruptible while waiting or connecting; every step that holds an entry cleans up itself.
-      return Effect.acquireRelease(acquireEntry(state), (entry, exit) => release(state, entry, Exit.hasInterrupts(exit)), {
+      return Effect.acquireRelease(acquireEntry(state, verified), (entry, exit) => release(state, entry, Exit.hasInterrupts(exit)), {
         interruptible: true
       }).pipe(
         Effect.map((entry) => entry.connection)

@@ -62,6 +62,16 @@ const SERVER_GONE_REASONS: ReadonlySet<Neo4jConnectionError["reason"]> = new Set
 ])
 
 /**
+ * Whether a failure says the server is gone (refused, closed, timed out), so that another server
+ * of the table may do: as opposed to a full pool or a set-up mistake.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isServerGone = (error: unknown): error is Neo4jConnectionError =>
+  error instanceof Neo4jConnectionError && SERVER_GONE_REASONS.has(error.reason)
+
+/**
  * What a unit of work needs a server for.
  *
  * @since 0.1.0
@@ -113,6 +123,11 @@ export interface Router {
   /** `true` for `neo4j://` URIs. */
   readonly routing: boolean
   readonly select: (request: RouteRequest) => Effect.Effect<Route, Neo4jError>
+  /**
+   * Fetches the table of the request's database afresh, whatever the cached one says (the home
+   * database is resolved again); `undefined` for a direct router.
+   */
+  readonly refresh: (request: RouteRequest) => Effect.Effect<RoutingTable.RoutingTable | undefined, Neo4jError>
   /** The server failed (refused, closed, timed out): forget it for the database, close its idle connections. */
   readonly onConnectionFailure: (address: ServerAddress, database: string | undefined) => Effect.Effect<void>
   /** The server refused a write (`NotALeader`, `ForbiddenOnReadOnlyDatabase`): forget it as a writer. */
@@ -177,6 +192,7 @@ export const direct = (seed: ServerAddress): Router => ({
   routing: false,
   select: (request) =>
     Effect.succeed({ address: seed, mode: request.mode, database: request.database, homeDatabase: false, user: "" }),
+  refresh: () => Effect.succeed(undefined),
   onConnectionFailure: () => Effect.void,
   onWriteFailure: () => Effect.void,
   onDatabaseNotFound: () => Effect.void,
@@ -409,6 +425,7 @@ export const make = (options: RoutingOptions): Effect.Effect<Router, never, Scop
     return {
       routing: true,
       select,
+      refresh: (request) => Effect.suspend(() => refresh(tableRequest(request, request.database), userKey(request))),
       onConnectionFailure,
       onWriteFailure,
       onDatabaseNotFound,

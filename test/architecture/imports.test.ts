@@ -60,7 +60,8 @@ const INTERNAL: Readonly<Record<string, LayerName>> = {
   "internal/testingDriver.ts": "public",
   "internal/testingServer.ts": "public",
   "internal/uri.ts": "connection",
-  "internal/valueFormat.ts": "values"
+  "internal/valueFormat.ts": "values",
+  "internal/verify.ts": "public"
 }
 
 /** The layer of a module (path relative to `src/`), or undefined when it has not been placed. */

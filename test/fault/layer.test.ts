@@ -94,15 +94,16 @@ describe("Neo4j.layer verifies connectivity and credentials when built", () => {
       }), 10_000)
   }
 
-  it.live("the verified connection is pooled: later calls reuse it", () =>
+  it.live("the verified connection is pooled: later calls reuse it, proving it with RESET", () =>
     Effect.gen(function*() {
-      const server = yield* StubServer.make(Stub.connection(Stub.handshakeAndHello()))
+      const server = yield* StubServer.make(Stub.connection(Stub.handshakeAndHello(), Stub.reset(), Stub.reset()))
       yield* Neo4j.verifyConnectivity.pipe(
         Effect.andThen(Neo4j.verifyConnectivity),
         Effect.provide(Neo4j.layer({ uri: server.uri, username: "neo4j", password: PASSWORD }))
       )
       assert.strictEqual(server.connectionCount, 1)
       assert.strictEqual(server.messages("HELLO").length, 1)
+      assert.strictEqual(server.messages("RESET").length, 2)
     }))
 
   it.live("a token manager that handles the rejection gets its new token tried once more", () =>

@@ -178,7 +178,7 @@ const fakeDriver = (connection: FakeProtocol, retry: Schedule.Schedule<unknown, 
   })
   return {
     config: { database: undefined, fetchSize: 1000, retry, uri: { address: connection.address } },
-    router: { onHomeDatabase: () => Effect.void },
+    router: { onHomeDatabase: () => Effect.void, onFailure: () => Effect.void },
     acquire: (request: { readonly mode: "READ" | "WRITE" }) => Effect.succeed(lease(request.mode)),
     classify: <E>(error: E) => Effect.succeed(error)
   } as unknown as Driver

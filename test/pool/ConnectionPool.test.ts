@@ -192,6 +192,41 @@ describe("ConnectionPool", () => {
       assert.isTrue(created[0]!.closed)
     }))
 
+  it.effect("the acquisition timeout covers opening a connection (handshake and HELLO), not only waiting", () =>
+    Effect.gen(function*() {
+      const { hooks } = makeFakes()
+      let closedSlowly = false
+      const slow: ConnectionPool.PoolHooks<FakeConnection, Neo4jConnectionError> = {
+        ...hooks,
+        connect: (at) =>
+          Effect.andThen(
+            Effect.addFinalizer(() => Effect.sync(() => void (closedSlowly = true))),
+            Effect.andThen(Effect.sleep(Duration.seconds(10)), hooks.connect(at))
+          )
+      }
+      const pool = yield* ConnectionPool.make(config({ acquisitionTimeout: Duration.seconds(2) }), slow)
+      const fiber = yield* Effect.scoped(pool.acquire(address)).pipe(Effect.flip, Effect.forkChild)
+      yield* TestClock.adjust(Duration.seconds(2))
+      const error = yield* Fiber.join(fiber)
+      assert.instanceOf(error, Neo4jConnectionError)
+      assert.strictEqual((error as Neo4jConnectionError).reason, "AcquisitionTimeout")
+      assert.isTrue(closedSlowly, "the half-open connection was closed")
+      assert.deepStrictEqual(yield* stats(pool), { address: "db.example:7687", inUse: 0, idle: 0, creating: 0, waiting: 0 })
+    }))
+
+  it.effect("verified acquisition pings an idle connection however fresh; a new one is not pinged", () =>
+    Effect.gen(function*() {
+      const { created, hooks } = makeFakes()
+      const pool = yield* ConnectionPool.make(config(), hooks)
+      yield* Effect.scoped(pool.acquire(address, true))
+      assert.strictEqual(created[0]!.pings, 0)
+      yield* Effect.scoped(pool.acquire(address))
+      assert.strictEqual(created[0]!.pings, 0)
+      yield* Effect.scoped(pool.acquire(address, true))
+      assert.strictEqual(created[0]!.pings, 1)
+      assert.strictEqual(created.length, 1)
+    }))
+
   it.effect("serves 200 fibers x 50 acquisitions over 10 connections without leaking", () =>
     Effect.gen(function*() {
       const { created, hooks } = makeFakes()

@@ -400,33 +400,34 @@ describe("auth: expiry, token managers, session auth", () => {
       assert.include(error.message, `gave up after ${delays.length + 1} attempts`)
     }))
 
-  it.effect("session auth: LOGOFF/LOGON with the session's token before its work (Bolt 5.1+)", () =>
+  it.effect("session auth: a new connection logs on as the session's user; a pooled one gets LOGOFF/LOGON (Bolt 5.1+)", () =>
     Effect.gen(function*() {
+      // Issue 14, deviation 3: no LOGOFF/LOGON on a connection opened for the session.
       const server = yield* StubServer.make(
         Stub.connection(
-          Stub.handshakeAndHello({ auth: Stub.partial({ principal: "neo4j" }) }),
+          Stub.handshakeAndHello({ auth: Stub.partial({ scheme: "basic", principal: "bob", credentials: "bobs-secret" }) }),
+          Stub.autoCommit("RETURN 1 AS n", { records: [{ n: 1 }] }),
           C.logoff(),
           S.success(),
-          C.logon(Stub.partial({ scheme: "basic", principal: "bob", credentials: "bobs-secret" })),
+          C.logon(Stub.partial({ scheme: "basic", principal: "neo4j" })),
           S.success(),
-          Stub.autoCommit("RETURN 1 AS n", { records: [{ n: 1 }] })
+          Stub.autoCommit("RETURN 2 AS n", { records: [{ n: 2 }] })
         )
       )
-      const program = Effect.scoped(
-        Effect.flatMap(Neo4j.session({ auth: Auth.basic("bob", "bobs-secret") }), (s) => s.run("RETURN 1 AS n"))
+      const program = Effect.andThen(
+        Effect.scoped(Effect.flatMap(Neo4j.session({ auth: Auth.basic("bob", "bobs-secret") }), (s) => s.run("RETURN 1 AS n"))),
+        Effect.scoped(Effect.flatMap(Neo4j.session(), (s) => s.run("RETURN 2 AS n")))
       )
-      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      // Built without the layer's check: the first connection is the session's own.
+      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server, { verifyConnectivity: false }))))).exit)
+      assert.strictEqual(server.messages("LOGOFF").length, 1)
     }))
 
   it.effect("verifyAuthentication: true for accepted credentials, false for rejected ones (LOGOFF/LOGON on a pooled connection)", () =>
     Effect.gen(function*() {
       const server = yield* StubServer.make(
         Stub.connection(
-          Stub.handshakeAndHello(),
-          C.logoff(),
-          S.success(),
-          C.logon(Stub.partial({ principal: "bob" })),
-          S.success(),
+          Stub.handshakeAndHello({ auth: Stub.partial({ principal: "bob" }) }),
           C.logoff(),
           S.success(),
           C.logon(Stub.partial({ principal: "eve" })),
@@ -437,7 +438,7 @@ describe("auth: expiry, token managers, session auth", () => {
         Neo4j.verifyAuthentication(Auth.basic("bob", "right")),
         Neo4j.verifyAuthentication(Auth.basic("eve", "wrong"))
       ])
-      const { exit } = yield* drive(program.pipe(Effect.provide(driverLayer(server))))
+      const { exit } = yield* drive(program.pipe(Effect.provide(driverLayer(server, { verifyConnectivity: false }))))
       assert.deepStrictEqual(valueOf(exit), [true, false])
     }))
 })

@@ -15,14 +15,22 @@ import * as StubServer from "./StubServer.ts"
 
 const withEnv = (env: Record<string, string>) => Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord(env)))
 
-/** A server that expects one connection authenticated as `principal` / `credentials`. */
-const serverFor = (principal: string, credentials: string) =>
-  StubServer.make(Stub.connection(Stub.handshakeAndHello({ auth: Stub.partial({ scheme: "basic", principal, credentials }) })))
+/**
+ * A server that expects one connection authenticated as `principal` / `credentials`: the layer's
+ * check opens it, and each later `verifyConnectivity` / `getServerInfo` proves it with a RESET.
+ */
+const serverFor = (principal: string, credentials: string, resets: number) =>
+  StubServer.make(
+    Stub.connection(
+      Stub.handshakeAndHello({ auth: Stub.partial({ scheme: "basic", principal, credentials }) }),
+      ...Array.from({ length: resets }, () => Stub.reset())
+    )
+  )
 
 describe("Neo4j.layerConfig", () => {
   it.live("reads NEO4J_URI, NEO4J_USERNAME and NEO4J_PASSWORD when the layer is built", () =>
     Effect.gen(function*() {
-      const server = yield* serverFor("alice", "s3cret")
+      const server = yield* serverFor("alice", "s3cret", 2)
       const layer = Neo4j.layerConfig().pipe(
         withEnv({ NEO4J_URI: server.uri, NEO4J_USERNAME: "alice", NEO4J_PASSWORD: "s3cret" })
       )
@@ -33,7 +41,7 @@ describe("Neo4j.layerConfig", () => {
 
   it.live("applies overrides on top of what was read", () =>
     Effect.gen(function*() {
-      const server = yield* serverFor("bob", "s3cret")
+      const server = yield* serverFor("bob", "s3cret", 1)
       const layer = Neo4j.layerConfig(undefined, { username: "bob" }).pipe(
         withEnv({ NEO4J_URI: server.uri, NEO4J_USERNAME: "alice", NEO4J_PASSWORD: "s3cret" })
       )
@@ -43,7 +51,7 @@ describe("Neo4j.layerConfig", () => {
 
   it.live("takes a Config of the caller's own", () =>
     Effect.gen(function*() {
-      const server = yield* serverFor("carol", "pw")
+      const server = yield* serverFor("carol", "pw", 1)
       const options = Config.map(Config.String("DB_URL"), (uri) => ({ uri, username: "carol", password: "pw" }))
       const layer = Neo4j.layerConfig(options).pipe(withEnv({ DB_URL: server.uri }))
       yield* Neo4j.verifyConnectivity.pipe(Effect.provide(layer))

@@ -503,6 +503,12 @@ class Connection {
           writers: table.writers.map(address)
         })
       }
+      case "ForcedRoutingTableUpdate":
+        await this.run(this.driver(d.driverId).refreshRoutingTable({
+          ...(d.database ? { database: d.database } : {}),
+          ...(d.bookmarks ? { bookmarks: d.bookmarks } : {})
+        }))
+        return this.send("Driver", { id: d.driverId })
       case "GetConnectionPoolMetrics": {
         const stats = await this.run(this.driver(d.driverId).poolStats)
         const entry = stats.find((s) => s.address === d.address)

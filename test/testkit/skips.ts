@@ -38,11 +38,11 @@ export const features: ReadonlyArray<string> = [
   "Optimization:ImplicitDefaultArguments",
   "Optimization:MinimalResets",
   "Optimization:ConnectionReuse",
-  "Optimization:AuthPipelining",
   "Optimization:PullPipelining",
   "Optimization:ExecuteQueryPipelining",
   "AuthorizationExpiredTreatment",
-  "Backend:RTFetch"
+  "Backend:RTFetch",
+  "Backend:RTForceUpdate"
 ]
 
 /** Features TestKit knows that the backend does not declare, and why. */
@@ -64,6 +64,10 @@ export const notDeclared: Readonly<Record<string, string>> = {
   "Feature:TLS:1.1": "TLS stub suites not run",
   "Feature:TLS:1.2": "TLS stub suites not run",
   "Feature:TLS:1.3": "TLS stub suites not run",
+  "Optimization:AuthPipelining":
+    "not done: re-authentication (LOGOFF/LOGON on a pooled connection) waits for LOGON SUCCESS before the work's " +
+    "first request; TestKit's pipelined scripts answer nothing until that request arrives, so declaring it hung " +
+    "every user-switching test",
   "Optimization:EagerTransactionBegin": "by design: BEGIN is pipelined with the first query",
   "Optimization:MinimalBookmarksSet": "not verified",
   "Optimization:MinimalVerifyAuthentication": "not verified",
@@ -72,13 +76,35 @@ export const notDeclared: Readonly<Record<string, string>> = {
   "Detail:DefaultSecurityConfigValueEquality": "no such comparison in the API",
   "Detail:NumberIsNumber": "the backend keeps INTEGER and FLOAT apart (integers as bigint)",
   "ConfHint:connection.recv_timeout_seconds": "missing API: the hint is not honoured",
-  "Backend:MockTime": "the backend does not drive Effect's TestClock from TestKit's FakeTime requests",
-  "Backend:RTForceUpdate": "missing API: no forced routing-table refresh"
+  "Backend:MockTime": "the backend does not drive Effect's TestClock from TestKit's FakeTime requests"
 }
 
-/** Test-id prefixes (as StartTest names them) answered with SkipTest, and why. */
-export const skippedTests: ReadonlyArray<readonly [prefix: string, reason: string]> = []
+/**
+ * Test-id prefixes (as StartTest names them) answered with SkipTest, and why. A prefix ending in
+ * `$` names exactly one test (`test_timeout$` leaves `test_timeout_with_re_auth` alone).
+ */
+export const skippedTests: ReadonlyArray<readonly [prefix: string, reason: string]> = [
+  [
+    "stub.driver_parameters.test_connection_acquisition_timeout_ms.TestConnectionAcquisitionTimeoutMs.test_should_encompass_the_version_handshake_in_time$",
+    "by design: connectionTimeout bounds the whole connection set-up (TCP, TLS, Bolt handshake, HELLO), so that " +
+      "a port that accepts TCP and never answers fails within it (test/fault/connect.test.ts); the test wants a " +
+      "1 s connectionTimeout not to cover a 1.5 s Bolt handshake. connectionAcquisitionTimeout covers it as well."
+  ],
+  [
+    "stub.driver_parameters.test_liveness_check.TestLivenessCheckRouting.test_timeout$",
+    "by design: the home database is cached for the routing table's TTL (src/routing/HomeDatabaseCache.ts), so " +
+      "the later home-database sessions send no ROUTE and the router's connection is never checked out again; " +
+      "the test expects a ROUTE per session (liveness RESET on the router). The liveness check itself passes on bolt://."
+  ],
+  [
+    "stub.driver_parameters.test_liveness_check.TestLivenessCheckRouting.test_timeout_recv_timeout$",
+    "by design: as TestLivenessCheckRouting.test_timeout (home database cached for the table's TTL: no ROUTE, " +
+      "so no liveness RESET on the router)"
+  ]
+]
 
 /** The reason to skip a test, if any. */
 export const skipReason = (testName: string): string | undefined =>
-  skippedTests.find(([prefix]) => testName.startsWith(prefix))?.[1]
+  skippedTests.find(([prefix]) =>
+    prefix.endsWith("$") ? testName === prefix.slice(0, -1) : testName.startsWith(prefix)
+  )?.[1]
