@@ -125,14 +125,17 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
       })
       const connection = lease.connection
       yield* Driver.annotateSpan({ "server.address": connection.address.host, "server.port": connection.address.port })
-      // A read sends BEGIN, RUN, PULL (all) and COMMIT in one write: one round trip, and a
-      // connection lost on the way is safely retried (a read commits nothing). A write sends COMMIT
-      // only after the result is complete, so a connection lost before it is retried and one lost
-      // during it is reported as CommitOutcomeUnknown (see BoltConnection.commit).
+      // Records are pulled in batches of the configured fetch size, as the official drivers do.
+      // A read that pulls everything at once (fetch size -1) sends BEGIN, RUN, PULL and COMMIT in
+      // one write: one round trip, and a connection lost on the way is safely retried (a read
+      // commits nothing). Otherwise COMMIT goes only after the result is complete, so a connection
+      // lost before it is retried and one lost during it is reported as CommitOutcomeUnknown (see
+      // BoltConnection.commit).
+      const fetchSize = driver.config.fetchSize
       const begin = new SummaryHandler()
-      const pipelinedCommit = mode === "READ" ? new SummaryHandler() : undefined
+      const pipelinedCommit = mode === "READ" && fetchSize === -1 ? new SummaryHandler() : undefined
       driver.telemetry(connection, Requests.TelemetryApi.EXECUTE_QUERY)
-      const result = new QueryResult(connection, { query, parameters, fetchSize: -1 })
+      const result = new QueryResult(connection, { query, parameters, fetchSize })
       const error = connection.enqueue((w, ctx) =>
         Requests.begin(w, Neo4jSession.transactionExtra({
           bookmarks: started,
@@ -148,7 +151,7 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
       result.requestMore()
       if (pipelinedCommit !== undefined) connection.enqueue(Requests.commit, pipelinedCommit)
       yield* connection.flush
-      yield* connection.pump(() => begin.done && result.finished)
+      yield* connection.pump(() => begin.done && (result.finished || result.inFlight === 0))
       if (begin.error !== undefined) return yield* begin.error
       yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(begin.metadata))
       const records = yield* result.collect
