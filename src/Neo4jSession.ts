@@ -6,10 +6,13 @@
  *
  * @since 0.1.0
  */
+import type { NonEmptyReadonlyArray } from "effect/Array"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Requests from "./bolt/Requests.ts"
@@ -21,9 +24,10 @@ import type * as Auth from "./Neo4jAuth.ts"
 import * as Bookmarks from "./Neo4jBookmarks.ts"
 import * as Neo4jCypher from "./Neo4jCypher.ts"
 import type { RetrySchedule } from "./Neo4jConfig.ts"
-import { type Neo4jError, Neo4jUsageError } from "./Neo4jError.ts"
+import { type Neo4jError, Neo4jResultError, Neo4jUsageError } from "./Neo4jError.ts"
 import type { Neo4jRecord } from "./Neo4jRecord.ts"
-import type { EagerResult } from "./Neo4jResult.ts"
+import type { EagerResult, ResultCursor } from "./Neo4jResult.ts"
+import type { ResultSummary } from "./Neo4jSummary.ts"
 import { type AccessMode, type Driver, type Lease, withSpan } from "./internal/driver.ts"
 import { retrying as internalRetrying } from "./internal/retry.ts"
 import * as Router from "./routing/Router.ts"
@@ -102,7 +106,19 @@ export interface Neo4jTransaction {
     query: string | Neo4jCypher.Statement,
     parameters?: Parameters
   ) => Stream.Stream<Neo4jRecord<T>, Neo4jError>
+  /**
+   * Runs a query and gives its result once the query has started (keys known): records on demand,
+   * the summary at the end (see `ResultCursor`).
+   */
+  readonly cursor: <T extends Record<string, unknown> = Record<string, unknown>>(
+    query: string | Neo4jCypher.Statement,
+    parameters?: Parameters
+  ) => Effect.Effect<ResultCursor<T>, Neo4jError>
   readonly commit: Effect.Effect<void, Neo4jError>
+  /**
+   * Rolls back. After a query of the transaction failed, the server has ended the transaction
+   * already: nothing is sent and this succeeds (the connection is reset before it is reused).
+   */
   readonly rollback: Effect.Effect<void, Neo4jError>
   readonly isOpen: Effect.Effect<boolean>
 }
@@ -145,6 +161,16 @@ export interface Neo4jSession {
     parameters?: Parameters,
     config?: TransactionConfig
   ) => Stream.Stream<Neo4jRecord<T>, Neo4jError>
+  /**
+   * An auto-commit query whose result is read on demand (see `ResultCursor`): it holds a
+   * connection until it is read to the end or consumed; when the scope closes first, the rest is
+   * discarded. A later query or transaction of the session first reads the rest into memory.
+   */
+  readonly cursor: <T extends Record<string, unknown> = Record<string, unknown>>(
+    query: string | Neo4jCypher.Statement,
+    parameters?: Parameters,
+    config?: TransactionConfig
+  ) => Effect.Effect<ResultCursor<T>, Neo4jError, Scope.Scope>
   /** An explicit transaction, rolled back when the scope closes unless committed. */
   readonly beginTransaction: (config?: TransactionConfig) => Effect.Effect<Neo4jTransaction, Neo4jError, Scope.Scope>
   /** A read transaction function, retried on transient failures. */
@@ -227,6 +253,114 @@ const recordStream = <T extends Record<string, unknown>>(result: QueryResult): S
   return Stream.fromPull(Effect.succeed(result.nextBatch)) as Stream.Stream<Neo4jRecord<T>, Neo4jError>
 }
 
+interface CursorHooks {
+  /** What a failure of the result becomes (a transaction records it and may explain it). */
+  readonly failed: (error: Neo4jError) => Effect.Effect<never, Neo4jError>
+  /** Runs once, when the server has nothing more to send for the result. */
+  readonly finished: Effect.Effect<void>
+}
+
+/** A cursor over a started result; `bufferRest` reads what is left into memory. */
+const makeCursor = <T extends Record<string, unknown>>(
+  result: QueryResult,
+  hooks: CursorHooks
+): ResultCursor<T> & { readonly bufferRest: Effect.Effect<void> } => {
+  const keys = result.shape?.keys ?? []
+  let pending: Array<Neo4jRecord> = []
+  let finishedRan = false
+  let summary: ResultSummary | undefined = undefined
+  const finish = Effect.suspend(() => {
+    if (finishedRan || !result.finished) return Effect.void
+    finishedRan = true
+    return hooks.finished
+  })
+  const failed = (error: Neo4jError) => Effect.andThen(finish, hooks.failed(error))
+  // The next batch into `pending`; false at the end of the records.
+  const fill: Effect.Effect<boolean, Neo4jError> = Effect.suspend(() => {
+    if (pending.length > 0) return Effect.succeed(true)
+    return result.nextBatch.pipe(
+      Effect.map((batch) => {
+        pending = Array.from(batch)
+        return true
+      }),
+      Effect.catch((error) => (Cause.isDone(error) ? Effect.as(finish, false) : failed(error)))
+    )
+  })
+  const next = Effect.map(fill, (more) => (more ? Option.some(pending.shift()!) : Option.none()))
+  const peek = Effect.map(fill, (more) => (more ? Option.some(pending[0]!) : Option.none()))
+  const list = Effect.suspend(() => {
+    const taken = pending
+    pending = []
+    return result.collect.pipe(
+      Effect.map((rest) => (taken.length === 0 ? rest : taken.concat(rest))),
+      Effect.tap(() => finish),
+      Effect.catch(failed)
+    )
+  })
+  const pull: Effect.Effect<NonEmptyReadonlyArray<Neo4jRecord>, Neo4jError | Cause.Done> = Effect.suspend(() => {
+    if (pending.length > 0) {
+      const batch = pending as unknown as NonEmptyReadonlyArray<Neo4jRecord>
+      pending = []
+      return Effect.succeed(batch)
+    }
+    return result.nextBatch.pipe(
+      Effect.catch((error): Effect.Effect<never, Neo4jError | Cause.Done> =>
+        Cause.isDone(error) ? Effect.andThen(finish, Effect.fail(error)) : failed(error)
+      )
+    )
+  })
+  const consume = Effect.suspend(() => {
+    if (summary !== undefined) return Effect.succeed(summary)
+    pending = []
+    return result.consume.pipe(
+      Effect.tap((s) =>
+        Effect.sync(() => {
+          summary = s
+        })
+      ),
+      Effect.tap(() => finish),
+      Effect.catch(failed)
+    )
+  })
+  const notOne = (reason: "NoRecords" | "TooManyRecords") =>
+    new Neo4jResultError({
+      reason,
+      message: reason === "NoRecords"
+        ? "Expected exactly one record, but the result is empty"
+        : "Expected exactly one record, but there are more"
+    })
+  const singleOptional = Effect.flatMap(next, (first) =>
+    Effect.flatMap(fill, (more) =>
+      more
+        ? Effect.andThen(Effect.ignore(consume), Effect.fail(notOne("TooManyRecords")))
+        : Effect.succeed(first)))
+  return {
+    keys,
+    next: next as Effect.Effect<Option.Option<Neo4jRecord<T>>, Neo4jError>,
+    peek: peek as Effect.Effect<Option.Option<Neo4jRecord<T>>, Neo4jError>,
+    list: list as Effect.Effect<Array<Neo4jRecord<T>>, Neo4jError>,
+    records: Stream.fromPull(Effect.succeed(pull)) as Stream.Stream<Neo4jRecord<T>, Neo4jError>,
+    single: Effect.flatMap(singleOptional, (record) =>
+      Option.isSome(record) ? Effect.succeed(record.value) : Effect.fail(notOne("NoRecords"))) as Effect.Effect<
+        Neo4jRecord<T>,
+        Neo4jError | Neo4jResultError
+      >,
+    singleOptional: singleOptional as Effect.Effect<Option.Option<Neo4jRecord<T>>, Neo4jError | Neo4jResultError>,
+    consume,
+    isOpen: Effect.sync(() => pending.length > 0 || !result.finished),
+    bufferRest: Effect.suspend(() => {
+      if (result.finished) return finish
+      return result.collect.pipe(
+        Effect.map((rest) => {
+          for (const record of rest) pending.push(record)
+        }),
+        Effect.ignore,
+        Effect.andThen(finish)
+      )
+    })
+  }
+}
+
 /**
  * Makes a session over the driver core (internal: users get sessions from `Neo4j.session` or the
  * `Neo4j.layerSession` layer).
@@ -294,6 +428,38 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
       return Effect.succeed(result)
     })
 
+  // The session's auto-commit cursor still holding its connection: read into memory before the
+  // session's next query or transaction, as the official drivers do.
+  let openCursor: { readonly bufferRest: Effect.Effect<void> } | undefined = undefined
+  const bufferOpenCursor = Effect.suspend(() => {
+    const open = openCursor
+    openCursor = undefined
+    return open === undefined ? Effect.void : open.bufferRest
+  })
+
+  const cursor = <T extends Record<string, unknown> = Record<string, unknown>>(
+    query: string | Neo4jCypher.Statement,
+    parameters?: Parameters,
+    txConfig?: TransactionConfig
+  ): Effect.Effect<ResultCursor<T>, Neo4jError, Scope.Scope> =>
+    Effect.gen(function*() {
+      yield* bufferOpenCursor
+      const { text, parameters: params } = Neo4jCypher.toQuery(query, parameters)
+      const started = yield* startBookmarks
+      // The connection is held in a scope of its own, released as soon as the result is finished.
+      const scope = yield* Scope.fork(yield* Effect.scope)
+      const lease = yield* Scope.provide(scope)(acquire(defaultMode, started))
+      const result = yield* startAutoCommit(lease, text, params, started, txConfig)
+      yield* Scope.addFinalizerExit(scope, (exit) => Effect.andThen(finishResult(result, exit), completed(result, started)))
+      result.requestMore()
+      const release = Scope.close(scope, Exit.void)
+      yield* Effect.andThen(lease.connection.flush, result.keys).pipe(Effect.onError(() => release))
+      yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(result.runMetadata))
+      const opened = makeCursor<T>(result, { failed: Effect.fail, finished: release })
+      if (!result.finished) openCursor = opened
+      return opened
+    }).pipe(withSpan(driver, "Neo4jSession.cursor", "run", database, typeof query === "string" ? query : undefined))
+
   const run = <T extends Record<string, unknown> = Record<string, unknown>>(
     query: string | Neo4jCypher.Statement,
     parameters?: Parameters,
@@ -302,6 +468,7 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
     const { text, parameters: params } = Neo4jCypher.toQuery(query, parameters)
     return Effect.scoped(
       Effect.gen(function*() {
+        yield* bufferOpenCursor
         const started = yield* startBookmarks
         const lease = yield* acquire(defaultMode, started)
         const result = yield* startAutoCommit(lease, text, params, started, txConfig)
@@ -335,6 +502,7 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
     api: RequestEncoders.TelemetryApi = RequestEncoders.TelemetryApi.UNMANAGED_TRANSACTION
   ) =>
     Effect.gen(function*() {
+      yield* bufferOpenCursor
       const started = yield* startBookmarks
       const lease = yield* acquire(mode, started)
       driver.telemetry(lease.connection, api)
@@ -366,6 +534,7 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
   return {
     run,
     stream,
+    cursor,
     beginTransaction: (txConfig) => beginTransaction(txConfig),
     executeRead: transactionFunction("READ"),
     executeWrite: transactionFunction("WRITE"),
@@ -401,11 +570,14 @@ const openTransaction = (
     const closedError = () =>
       failure ?? new Neo4jUsageError({ message: `The transaction is ${state === "open" ? "open" : state}; start a new one` })
 
+    // A failed query ends the transaction on the server: its other results get no more records
+    // (no PULL or DISCARD is sent for them) and end with this failure.
     const fail = (error: Neo4jError) =>
       Effect.sync(() => {
         if (state === "open") {
           state = "failed"
           failure = error
+          for (const result of results) result.terminate(error)
         }
       })
 
@@ -453,6 +625,19 @@ const openTransaction = (
         })
       )
 
+    const cursor = <T extends Record<string, unknown> = Record<string, unknown>>(
+      query: string | Neo4jCypher.Statement,
+      parameters?: Parameters
+    ): Effect.Effect<ResultCursor<T>, Neo4jError> =>
+      Effect.gen(function*() {
+        const result = yield* startQuery(query, parameters)
+        result.requestMore()
+        const failed = (error: Neo4jError) =>
+          Effect.andThen(beginOutcome, Effect.fail(error)).pipe(Effect.tapError(fail))
+        yield* Effect.andThen(connection.flush, result.keys).pipe(Effect.catch(failed))
+        return makeCursor<T>(result, { failed, finished: Effect.void })
+      })
+
     // Results still open at COMMIT are read to the end first (their records stay available).
     const settleResults = Effect.forEach(results, (r) => (r.finished ? Effect.void : Effect.ignore(r.consume)), {
       discard: true
@@ -475,14 +660,21 @@ const openTransaction = (
       })
 
     const commit = Effect.flatMap(end(connection.commit, "committed"), (metadata) => onCommitted(metadata, begin.metadata))
-    const rollback = Effect.asVoid(end(connection.request(RequestEncoders.rollback), "rolledBack"))
+    const rollback = Effect.suspend(() => {
+      if (state !== "failed") return Effect.asVoid(end(connection.request(RequestEncoders.rollback), "rolledBack"))
+      // The server ended the transaction with the failure; the connection is RESET on release.
+      state = "rolledBack"
+      return Effect.void
+    })
 
-    // Closed without a commit: ROLLBACK when the connection is idle. Interrupted or failed, or with
+    // Closed without a commit: ROLLBACK when the connection is idle but for the PULLs of the
+    // transaction's results (their rest is discarded first). Interrupted or failed, or with other
     // requests still unanswered (a query blocked on a lock, say), nothing is sent here: releasing
     // the connection RESETs it, which stops the server's work and rolls the transaction back.
     yield* Effect.addFinalizer((exit) =>
       Effect.suspend(() => {
-        if (state !== "open" || !connection.isOpen || Exit.isFailure(exit) || connection.pending > 0) {
+        const pulling = results.reduce((n, r) => n + r.inFlight, 0)
+        if (state !== "open" || !connection.isOpen || Exit.isFailure(exit) || connection.pending > pulling) {
           return Effect.void
         }
         return Effect.ignore(rollback)
@@ -492,6 +684,7 @@ const openTransaction = (
     return {
       run,
       stream,
+      cursor,
       commit,
       rollback,
       isOpen: Effect.sync(() => state === "open")

@@ -155,6 +155,15 @@ export class QueryResult {
     return this.error !== undefined || (!this.hasMore && this.inFlight === 0)
   }
 
+  /**
+   * Ends the result with `error` without asking the server for more (its transaction failed):
+   * records already received stay readable, then `error`.
+   */
+  terminate(error: Neo4jError): void {
+    this.error ??= error
+    this.hasMore = false
+  }
+
   /** Queues a PULL for the next batch (not flushed). */
   requestMore(): void {
     if (this.inFlight > 0 || this.discarding || !this.hasMore || this.error !== undefined) return
@@ -177,11 +186,14 @@ export class QueryResult {
     if (error !== undefined) this.error = error
   }
 
-  /** Waits for the keys (RUN SUCCESS) or the failure of the query. */
+  /**
+   * Waits for the keys (RUN SUCCESS) or the failure of the query. A query that started and then
+   * failed on PULL still has its keys (the failure comes with the records).
+   */
   get keys(): Effect.Effect<ReadonlyArray<string>, Neo4jError> {
     return Effect.suspend(() => {
-      if (this.error !== undefined) return Effect.fail(this.error)
       if (this.shape !== undefined) return Effect.succeed(this.shape.keys)
+      if (this.error !== undefined) return Effect.fail(this.error)
       return Effect.flatMap(
         this.connection.pump(() => this.shape !== undefined || this.error !== undefined),
         () => this.keys
