@@ -3,9 +3,11 @@
  * the project's own stub server, so the project keeps them without TestKit.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Option, type Scope } from "effect"
 import * as Neo4j from "../../src/Neo4j.ts"
+import type * as Neo4jSession from "../../src/Neo4jSession.ts"
 import { drive, driverLayer, valueOf } from "./driverHelpers.ts"
+import { C, S } from "./Script.ts"
 import * as Stub from "./Script.ts"
 import * as StubServer from "./StubServer.ts"
 
@@ -28,4 +30,134 @@ describe("executeQuery", () => {
         assert.deepStrictEqual(server.messages("PULL").map((m) => m.fields[0]), [{ n: 2 }, { n: 2 }])
       }))
   }
+})
+
+const session = (program: (s: Neo4jSession.Neo4jSession) => Effect.Effect<unknown, unknown, Scope.Scope>) =>
+  Effect.scoped(Effect.flatMap(Neo4j.session({ fetchSize: 2 }), program))
+
+describe("a failed query ends its transaction", () => {
+  it.effect("rollback after a failed RUN succeeds and sends no ROLLBACK", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello(),
+          C.begin(), S.success(),
+          C.run("RETURN 1 AS n", {}, {}), S.failure("Neo.ClientError.Statement.SyntaxError"),
+          C.pull(), S.ignored(),
+          Stub.reset()
+        )
+      )
+      const program = session((s) =>
+        Effect.scoped(Effect.gen(function*() {
+          const tx = yield* s.beginTransaction()
+          const error = yield* Effect.flip(tx.cursor("RETURN 1 AS n"))
+          assert.strictEqual(error._tag, "Neo4jClientError")
+          yield* tx.rollback
+          // Later work on the transaction fails without a message to the server.
+          assert.isTrue((yield* Effect.flip(tx.commit))._tag === "Neo4jClientError")
+        }))
+      )
+      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      assert.deepStrictEqual(server.messages("ROLLBACK"), [])
+    }))
+
+  it.effect("the other results of a failed transaction send no more PULL and end with the failure", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello(),
+          C.begin(), S.success(),
+          C.run("RETURN 1 AS n", {}, {}), S.success({ fields: ["n"], qid: 1 }),
+          C.pull({ n: 2 }), S.records([[1], [2]]), S.success({ has_more: true }),
+          C.run("invalid", {}, {}), S.failure("Neo.ClientError.Statement.SyntaxError"),
+          C.pull({ n: 2 }), S.ignored(),
+          Stub.reset()
+        )
+      )
+      const program = session((s) =>
+        Effect.scoped(Effect.gen(function*() {
+          const tx = yield* s.beginTransaction()
+          const first = yield* tx.cursor("RETURN 1 AS n")
+          assert.deepStrictEqual(first.keys, ["n"])
+          yield* Effect.flip(tx.cursor("invalid"))
+          // The records already received stay readable, then the transaction's failure.
+          assert.strictEqual(Option.getOrThrow(yield* first.next).get("n"), 1)
+          assert.strictEqual(Option.getOrThrow(yield* first.next).get("n"), 2)
+          const error = yield* Effect.flip(first.next)
+          assert.strictEqual((error as { code?: string }).code, "Neo.ClientError.Statement.SyntaxError")
+          assert.strictEqual((yield* Effect.flip(first.consume))._tag, "Neo4jClientError")
+          yield* tx.rollback
+        }))
+      )
+      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      assert.strictEqual(server.messages("PULL").length, 2)
+      assert.deepStrictEqual(server.messages("DISCARD"), [])
+      assert.deepStrictEqual(server.messages("ROLLBACK"), [])
+    }))
+})
+
+describe("ResultCursor", () => {
+  it.effect("auto-commit: keys at once, records on demand, consume discards the rest and gives the summary", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello(),
+          C.run("UNWIND range(1, 10) AS n RETURN n", {}, Stub.any), S.success({ fields: ["n"] }),
+          C.pull({ n: 2 }), S.records([[1], [2]]), S.success({ has_more: true }),
+          Stub.optional(C.pull({ n: 2 }), S.records([[3], [4]]), S.success({ has_more: true })),
+          C.discard({ n: -1 }), S.success({ type: "r", bookmark: "bm:after" })
+        )
+      )
+      const program = session((s) =>
+        Effect.gen(function*() {
+          const cursor = yield* s.cursor("UNWIND range(1, 10) AS n RETURN n")
+          assert.deepStrictEqual(cursor.keys, ["n"])
+          assert.strictEqual(Option.getOrThrow(yield* cursor.peek).get("n"), 1)
+          assert.strictEqual(Option.getOrThrow(yield* cursor.next).get("n"), 1)
+          const summary = yield* cursor.consume
+          assert.strictEqual(summary.queryType, "r")
+          assert.isFalse(yield* cursor.isOpen)
+          assert.isTrue(Option.isNone(yield* cursor.next))
+          assert.deepStrictEqual(yield* s.lastBookmarks, ["bm:after"])
+        })
+      )
+      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+    }))
+
+  it.effect("auto-commit: closing the scope of an unfinished result discards the rest", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello(),
+          C.run("RETURN 1 AS n", {}, Stub.any), S.success({ fields: ["n"] }),
+          Stub.many(C.pull({ n: 2 }), S.records([[1], [2]]), S.success({ has_more: true })),
+          C.discard({ n: -1 }), S.success({ type: "r" })
+        )
+      )
+      const program = session((s) => Effect.flatMap(s.cursor("RETURN 1 AS n"), (cursor) => cursor.next))
+      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      assert.strictEqual(server.messages("DISCARD").length, 1)
+    }))
+
+  it.effect("single fails unless exactly one record is left; list reads the rest", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello(),
+          Stub.autoCommit("RETURN 1 AS n", { records: [{ n: 1 }], pull: { n: 2 } }),
+          Stub.autoCommit("UNWIND [1, 2, 3] AS n RETURN n", { records: [{ n: 1 }, { n: 2 }, { n: 3 }], pull: { n: 2 }, batchSize: 2 })
+        )
+      )
+      const program = session((s) =>
+        Effect.gen(function*() {
+          const one = yield* s.cursor("RETURN 1 AS n")
+          assert.strictEqual((yield* one.single).get("n"), 1)
+          const three = yield* s.cursor("UNWIND [1, 2, 3] AS n RETURN n")
+          yield* three.next
+          assert.deepStrictEqual((yield* three.list).map((r) => r.get("n")), [2, 3])
+          assert.strictEqual((yield* Effect.flip(three.single))._tag, "Neo4jResultError")
+        })
+      )
+      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+    }))
 })

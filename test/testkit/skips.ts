@@ -85,9 +85,9 @@ export const notDeclared: Readonly<Record<string, string>> = {
  */
 const NO_ERROR_MAPPING = "TestKit has no error-type mapping for drivers other than the official ones (the test ends in self.fail)"
 
-/** Test-id prefixes (as StartTest names them) answered with SkipTest, and why. */
-export const skippedTests: ReadonlyArray<readonly [prefix: string, reason: string]> = [
-  ...[
+/** Tests answered with SkipTest, by reason: test-id prefixes as StartTest names them. */
+const skippedByReason: ReadonlyArray<readonly [reason: string, prefixes: ReadonlyArray<string>]> = [
+  [NO_ERROR_MAPPING, [
     "test_should_prevent_commit_after_tx_termination",
     "test_should_prevent_discard_after_tx_termination_on_run",
     "test_should_prevent_pull_after_tx_termination_on_pull",
@@ -95,8 +95,13 @@ export const skippedTests: ReadonlyArray<readonly [prefix: string, reason: strin
     "test_should_prevent_rollback_message_after_tx_termination",
     "test_should_prevent_run_after_tx_termination_on_pull",
     "test_should_prevent_run_after_tx_termination_on_run"
-  ].map((name) => [`stub.tx_run.test_tx_run.TestTxRun.${name}`, NO_ERROR_MAPPING] as const)
+  ].map((name) => `stub.tx_run.test_tx_run.TestTxRun.${name}`)]
 ]
+
+/** Test-id prefixes (as StartTest names them) answered with SkipTest, and why. */
+export const skippedTests: ReadonlyArray<readonly [prefix: string, reason: string]> = skippedByReason.flatMap((
+  [reason, prefixes]
+) => prefixes.map((prefix) => [prefix, reason] as const))
 
 /** The reason to skip a test, if any. */
 export const skipReason = (testName: string): string | undefined =>
