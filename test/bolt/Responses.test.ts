@@ -209,6 +209,13 @@ describe("Metadata readers", () => {
     })
   })
 
+  it("HELLO: a server agent other than Neo4j/... is rejected, as the official drivers do", () => {
+    for (const agent of ["neo4j/4.1.0", "Neo4j4.3.0", "FooBar/4.3.0"]) {
+      assert.instanceOf(Metadata.hello({ server: agent }), Neo4jProtocolError, agent)
+    }
+    assert.strictEqual((Metadata.hello({ server: "Neo4j/Funky!" }) as { server?: string }).server, "Neo4j/Funky!")
+  })
+
   it("RUN: fields, t_first, qid, db", () => {
     assert.deepStrictEqual(Metadata.run({ fields: ["x"], t_first: 123, qid: 7000, db: "neo4j" }), {
       fields: ["x"],
