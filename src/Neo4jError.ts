@@ -180,13 +180,16 @@ export class Neo4jUsageError extends Data.TaggedError("Neo4jUsageError")<{
 }
 
 /**
- * A result did not have the number of records the caller asked for (`single`).
+ * A result did not have the number of records the caller asked for (`single`), or a record holds a
+ * value the driver cannot represent (`UndecodableValue`: a DateTime in an unknown time zone, a
+ * Duration beyond the safe integer range). The latter costs that record only: the records before
+ * and after it stay readable and the connection stays usable.
  *
  * @since 0.1.0
  * @category errors
  */
 export class Neo4jResultError extends Data.TaggedError("Neo4jResultError")<{
-  readonly reason: "NoRecords" | "TooManyRecords"
+  readonly reason: "NoRecords" | "TooManyRecords" | "UndecodableValue"
   readonly message: string
 }> {
   get isRetryable(): boolean {

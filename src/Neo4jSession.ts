@@ -451,6 +451,8 @@ export const make = (driver: Driver, config: SessionConfig = {}): Neo4jSession =
       const lease = yield* Scope.provide(scope)(acquire(defaultMode, started))
       const result = yield* startAutoCommit(lease, text, params, started, txConfig)
       yield* Scope.addFinalizerExit(scope, (exit) => Effect.andThen(finishResult(result, exit), completed(result, started)))
+      // Records are decoded as they are read, so a value the driver cannot represent costs its record only.
+      result.streamed()
       result.requestMore()
       const release = Scope.close(scope, Exit.void)
       yield* Effect.andThen(lease.connection.flush, result.keys).pipe(Effect.onError(() => release))
@@ -574,7 +576,8 @@ const openTransaction = (
     // (no PULL or DISCARD is sent for them) and end with this failure.
     const fail = (error: Neo4jError) =>
       Effect.sync(() => {
-        if (state === "open") {
+        // A record the driver could not represent fails on the client only: the transaction goes on.
+        if (state === "open" && !(error._tag === "Neo4jResultError")) {
           state = "failed"
           failure = error
           for (const result of results) result.terminate(error)
@@ -631,6 +634,7 @@ const openTransaction = (
     ): Effect.Effect<ResultCursor<T>, Neo4jError> =>
       Effect.gen(function*() {
         const result = yield* startQuery(query, parameters)
+        result.streamed()
         result.requestMore()
         const failed = (error: Neo4jError) =>
           Effect.andThen(beginOutcome, Effect.fail(error)).pipe(Effect.tapError(fail))

@@ -7,11 +7,12 @@
  *
  * @since 0.1.0
  */
-import { fromServerFailure, Neo4jProtocolError } from "../Neo4jError.ts"
+import { fromServerFailure, Neo4jProtocolError, Neo4jResultError } from "../Neo4jError.ts"
 import type { Neo4jError, ServerErrorFields } from "../Neo4jError.ts"
 import { isPackStreamDecodeError } from "../packstream/Errors.ts"
 import { Marker } from "../packstream/Markers.ts"
 import type { PackStreamReader } from "../packstream/Reader.ts"
+import { UnrepresentableValue } from "./Hydration.ts"
 import { toProtocolError } from "./ValueCodec.ts"
 
 /**
@@ -158,7 +159,7 @@ export const decodeRecordFields = (
   bytes: Uint8Array,
   start: number = 0,
   end: number = bytes.length
-): ReadonlyArray<unknown> | Neo4jProtocolError | undefined => {
+): ReadonlyArray<unknown> | Neo4jProtocolError | Neo4jResultError | undefined => {
   if (!isRecord(bytes, start, end)) return undefined
   try {
     reader.reset(bytes, start + HEADER_BYTES, end)
@@ -166,6 +167,9 @@ export const decodeRecordFields = (
     if (!Array.isArray(fields)) return protocolError("RECORD data is not a list", HEADER_BYTES)
     return reader.remaining() === 0 ? fields : trailing("RECORD", reader, start)
   } catch (error) {
+    if (error instanceof UnrepresentableValue) {
+      return new Neo4jResultError({ reason: "UndecodableValue", message: `A record holds ${error.message}` })
+    }
     if (start !== 0) return decodeRecordFields(reader, bytes.subarray(start, end))
     if (isPackStreamDecodeError(error)) return toProtocolError(error)
     return new Neo4jProtocolError({ message: `Could not decode a RECORD: ${String(error)}`, cause: error })

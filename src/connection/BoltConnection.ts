@@ -31,6 +31,7 @@ import {
   Neo4jConnectionError,
   type Neo4jError,
   Neo4jProtocolError,
+  Neo4jResultError,
   Neo4jUsageError
 } from "../Neo4jError.ts"
 import type { ServerInfo } from "../Neo4jSummary.ts"
@@ -54,6 +55,8 @@ export interface ResponseHandler {
   onSuccess(metadata: Readonly<Record<string, unknown>>): void
   onFailure(error: Neo4jError): void
   onIgnored(): void
+  /** A RECORD holding a value the driver cannot represent (without it: a protocol error). */
+  onUndecodable?(error: Neo4jResultError): void
 }
 
 /** A handler for requests whose answer only matters as success or failure. */
@@ -339,9 +342,10 @@ export class BoltConnection {
 
   /**
    * Decodes the fields of a RECORD body a handler kept undecoded (`bytes[start, end)`). A body that
-   * does not decode breaks the connection, as it would have when received.
+   * does not decode breaks the connection, as it would have when received; a well-formed value the
+   * driver cannot represent (`Neo4jResultError` `UndecodableValue`) does not.
    */
-  decodeRecord(bytes: Uint8Array, start: number, end: number): ReadonlyArray<unknown> | Neo4jProtocolError {
+  decodeRecord(bytes: Uint8Array, start: number, end: number): ReadonlyArray<unknown> | Neo4jProtocolError | Neo4jResultError {
     const fields = Responses.decodeRecordFields(this.#reader, bytes, start, end) ??
       new Neo4jProtocolError({ message: "A kept RECORD body is not a RECORD" })
     if (fields instanceof Neo4jProtocolError) this.markBroken(fields)
@@ -364,6 +368,12 @@ export class BoltConnection {
       const fields = Responses.decodeRecordFields(this.#reader, body)
       if (fields !== undefined) {
         if (fields instanceof Neo4jProtocolError) return fields
+        // A value the driver cannot represent costs its result, not the connection.
+        if (fields instanceof Neo4jResultError) {
+          if (handler.onUndecodable === undefined) return new Neo4jProtocolError({ message: fields.message })
+          handler.onUndecodable(fields)
+          return undefined
+        }
         handler.onRecord(fields)
         return undefined
       }

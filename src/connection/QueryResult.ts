@@ -7,7 +7,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as Requests from "../bolt/Requests.ts"
-import { type Neo4jError, Neo4jProtocolError } from "../Neo4jError.ts"
+import { type Neo4jError, Neo4jProtocolError, Neo4jResultError } from "../Neo4jError.ts"
 import { Neo4jRecord, RecordShape } from "../Neo4jRecord.ts"
 import * as Neo4jSummary from "../Neo4jSummary.ts"
 import type { BoltConnection, ResponseHandler } from "./BoltConnection.ts"
@@ -103,6 +103,10 @@ export class QueryResult {
         // RUN failed first (its error is kept); otherwise the stream was reset under us.
         if (this.error === undefined) ignored()
         else fail(this.error)
+      },
+      // Decoded on arrival (an eager result): the result fails, the rest of the PULL still arrives.
+      onUndecodable: (error) => {
+        if (!this.discarding) this.error ??= error
       }
     }
   }
@@ -124,8 +128,10 @@ export class QueryResult {
    * Takes the records waiting: the decoded buffer, else up to `maxBytes` of undecoded records (at
    * least one) decoded now; `undefined` when none wait. A record that does not decode ends the
    * result with that protocol error (the connection is then broken) after the records before it.
+   * A record holding a value the driver cannot represent is given as its `Neo4jResultError`
+   * instead, in its place: the records before it first, the ones after it on the next take.
    */
-  #take(maxBytes: number): NonEmptyReadonlyArray<Neo4jRecord> | undefined {
+  #take(maxBytes: number): NonEmptyReadonlyArray<Neo4jRecord> | Neo4jResultError | undefined {
     if (this.buffer.length > 0) {
       const batch = this.buffer as unknown as NonEmptyReadonlyArray<Neo4jRecord>
       this.buffer = []
@@ -138,6 +144,11 @@ export class QueryResult {
     const batch: Array<Neo4jRecord> = []
     do {
       const fields = this.connection.decodeRecord(raw.bytes, raw.start, raw.end)
+      if (fields instanceof Neo4jResultError) {
+        if (batch.length > 0) break
+        raw.skip()
+        return fields
+      }
       if (fields instanceof Neo4jProtocolError) {
         this.error ??= fields
         this.hasMore = false
@@ -210,6 +221,7 @@ export class QueryResult {
   get nextBatch(): Effect.Effect<NonEmptyReadonlyArray<Neo4jRecord>, Neo4jError | Cause.Done> {
     return Effect.suspend(() => {
       const batch = this.#take(CHUNK_BYTES)
+      if (batch instanceof Neo4jResultError) return Effect.fail(batch)
       if (batch !== undefined) {
         if (this.inFlight === 0 && this.hasMore && this.error === undefined) {
           this.requestMore()
@@ -234,9 +246,11 @@ export class QueryResult {
       if (this.finished) {
         const records = this.buffer
         this.buffer = []
-        // A streamed result read to the end (not how the driver uses it, but kept correct).
-        const rest = this.#take(Infinity)
-        if (rest !== undefined) for (const record of rest) records.push(record)
+        // A streamed result read to the end (a cursor's `list`).
+        for (let rest = this.#take(Infinity); rest !== undefined; rest = this.#take(Infinity)) {
+          if (rest instanceof Neo4jResultError) return Effect.fail(rest)
+          for (const record of rest) records.push(record)
+        }
         return this.error !== undefined ? Effect.fail(this.error) : Effect.succeed(records)
       }
       this.requestMore()
@@ -247,9 +261,22 @@ export class QueryResult {
     })
   }
 
-  /** Discards the rest and waits for the final metadata. */
+  /**
+   * Discards the rest and waits for the final metadata. A PULL on its way is answered first (its
+   * records dropped): DISCARD goes only if that answer says the server has more, as the official
+   * drivers do.
+   */
   get consume(): Effect.Effect<Neo4jSummary.ResultSummary, Neo4jError> {
     return Effect.suspend(() => {
+      if (this.inFlight > 0 && this.error === undefined) {
+        this.discarding = true
+        this.buffer = []
+        this.raw?.clear()
+        return this.connection.flush.pipe(
+          Effect.andThen(this.connection.pump(() => this.inFlight === 0 || this.error !== undefined)),
+          Effect.andThen(this.consume)
+        )
+      }
       this.discardRest()
       return this.connection.flush.pipe(
         Effect.andThen(this.connection.pump(() => this.finished)),
