@@ -671,14 +671,15 @@ const openTransaction = (
       return Effect.void
     })
 
-    // Closed without a commit: ROLLBACK when the connection is idle but for the PULLs of the
-    // transaction's results (their rest is discarded first). Interrupted or failed, or with other
-    // requests still unanswered (a query blocked on a lock, say), nothing is sent here: releasing
-    // the connection RESETs it, which stops the server's work and rolls the transaction back.
+    // Closed without a commit (the work failed, or the scope ended first): ROLLBACK when the
+    // connection is idle but for the PULLs of the transaction's results (their rest is discarded
+    // first), as the official drivers do. Interrupted, or with other requests still unanswered (a
+    // query blocked on a lock, say), nothing is sent here: releasing the connection RESETs it,
+    // which stops the server's work and rolls the transaction back.
     yield* Effect.addFinalizer((exit) =>
       Effect.suspend(() => {
         const pulling = results.reduce((n, r) => n + r.inFlight, 0)
-        if (state !== "open" || !connection.isOpen || Exit.isFailure(exit) || connection.pending > pulling) {
+        if (state !== "open" || !connection.isOpen || Exit.hasInterrupts(exit) || connection.pending > pulling) {
           return Effect.void
         }
         return Effect.ignore(rollback)

@@ -5,7 +5,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option, type Scope } from "effect"
 import * as Neo4j from "../../src/Neo4j.ts"
+import type { Neo4jResultError } from "../../src/Neo4jError.ts"
 import type * as Neo4jSession from "../../src/Neo4jSession.ts"
+import * as Neo4jTemporal from "../../src/Neo4jTemporal.ts"
 import { drive, driverLayer, valueOf } from "./driverHelpers.ts"
 import { C, S } from "./Script.ts"
 import * as Stub from "./Script.ts"
@@ -159,5 +161,61 @@ describe("ResultCursor", () => {
         })
       )
       valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+    }))
+})
+
+describe("a value the driver cannot represent", () => {
+  // A DateTime in a zone the runtime does not know: the stub encodes it as given.
+  const unknownZone = new Neo4jTemporal.DateTime(0, 0, 3600, "Europe/Neo4j")
+  const known = new Neo4jTemporal.DateTime(0, 3_600_000_000_000, 1800)
+
+  it.effect("fails its record with Neo4jResultError; the records around it stay readable, the transaction commits", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello(),
+          C.begin(), S.success(),
+          C.run("RETURN $dt AS dt", {}, {}), S.success({ fields: ["dt"] }),
+          C.pull(), S.records([[1], [unknownZone], [known]]), S.success({ type: "r" }),
+          C.commit(), S.success({ bookmark: "bm:1" })
+        )
+      )
+      const program = Neo4j.executeRead((tx) =>
+        Effect.gen(function*() {
+          const cursor = yield* tx.cursor("RETURN $dt AS dt")
+          assert.strictEqual(Option.getOrThrow(yield* cursor.next).get("dt"), 1)
+          const error = yield* Effect.flip(cursor.next)
+          assert.strictEqual(error._tag, "Neo4jResultError")
+          assert.strictEqual((error as Neo4jResultError).reason, "UndecodableValue")
+          assert.include(error.message, "Europe/Neo4j")
+          const after = Option.getOrThrow(yield* cursor.next).get("dt") as Neo4jTemporal.DateTime
+          assert.strictEqual(after.offsetSeconds, 1800)
+          assert.isTrue(Option.isNone(yield* cursor.next))
+        })
+      )
+      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      assert.strictEqual(server.messages("COMMIT").length, 1)
+    }))
+
+  it.effect("fails an eager result without breaking the connection; work that fails on it rolls back", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello(),
+          C.begin(), S.success(),
+          C.run("RETURN $dt AS dt", {}, {}), S.success({ fields: ["dt"] }),
+          C.pull(), S.records([[unknownZone]]), S.success({ type: "r" }),
+          C.rollback(), S.success(),
+          Stub.autoCommit("RETURN 1 AS n", { records: [{ n: 1 }] })
+        )
+      )
+      const program = Effect.gen(function*() {
+        const error = yield* Effect.flip(Neo4j.executeRead((tx) => tx.run("RETURN $dt AS dt")))
+        assert.strictEqual((error as Neo4jResultError).reason, "UndecodableValue")
+        // The same connection serves the next query.
+        return yield* Effect.scoped(Effect.flatMap(Neo4j.session(), (s) => s.run("RETURN 1 AS n")))
+      })
+      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      assert.strictEqual(server.connectionCount, 1)
     }))
 })
