@@ -92,6 +92,10 @@ export class QueryResult {
         this.inFlight--
         if (metadata.has_more === true) return
         this.hasMore = false
+        const type = metadata.type
+        if (type !== undefined && type !== "r" && type !== "w" && type !== "rw" && type !== "s") {
+          return fail(new Neo4jProtocolError({ message: `The server sent an unknown query type ${JSON.stringify(type)}` }))
+        }
         this.finalMetadata = metadata
       },
       onFailure: (error) => {

@@ -219,3 +219,15 @@ describe("a value the driver cannot represent", () => {
       assert.strictEqual(server.connectionCount, 1)
     }))
 })
+
+describe("summary", () => {
+  it.effect("an unknown query type fails the result with a protocol error", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(Stub.handshakeAndHello(), Stub.autoCommit("RETURN 1 AS n", { records: [{ n: 1 }], summary: { type: "wr" } }))
+      )
+      const program = session((s) => Effect.flip(s.run("RETURN 1 AS n")))
+      const error = valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      assert.strictEqual((error as { _tag: string })._tag, "Neo4jProtocolError")
+    }))
+})

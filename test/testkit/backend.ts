@@ -21,7 +21,8 @@ import {
   type Neo4jRecord,
   type Neo4jResult,
   type Neo4jSession,
-  type Neo4jSummary
+  type Neo4jSummary,
+  Neo4jValue
 } from "../../src/index.ts"
 import { fromDriver, paramsToDriver, type Tagged, UnsupportedValue } from "./cypher.ts"
 import { features, skipReason } from "./skips.ts"
@@ -519,7 +520,31 @@ const toTestkitAuth = (token: Neo4jAuth.AuthToken): Tagged => ({
 const fromDriverMap = (map: Readonly<Record<string, unknown>>): Record<string, Tagged> =>
   Object.fromEntries(Object.entries(map).map(([k, v]) => [k, fromDriver(v)]))
 
-const plan = (operator: Neo4jSummary.ResultSummary["plan"]): unknown => operator === undefined ? null : operator
+/** A driver value as plain JSON (plans carry plain values, not Cypher-typed ones). */
+const plain = (value: unknown): unknown => {
+  if (Neo4jValue.isFloat(value)) return value.value
+  if (Array.isArray(value)) return value.map(plain)
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]))
+  }
+  return value
+}
+
+/** A plan operator in the server's form: the profile fields only where the server sent them. */
+const plan = (operator: Neo4jSummary.PlanOperator | undefined): unknown =>
+  operator === undefined ? null : {
+    operatorType: operator.operatorType,
+    identifiers: operator.identifiers,
+    args: plain(operator.arguments),
+    children: operator.children.map(plan),
+    ...Object.fromEntries(
+      (["dbHits", "rows", "pageCacheHits", "pageCacheMisses", "pageCacheHitRatio", "time"] as const)
+        .filter((key) => operator[key] !== undefined)
+        .map((key) => [key, operator[key]])
+    )
+  }
+
+const position = (p: Neo4jSummary.InputPosition | undefined) => p === undefined ? {} : { position: p }
 
 const summary = (s: Neo4jSummary.ResultSummary): Data => ({
   serverInfo: { address: s.server.address, agent: s.server.agent, protocolVersion: s.server.protocolVersion },
@@ -527,15 +552,28 @@ const summary = (s: Neo4jSummary.ResultSummary): Data => ({
   database: s.database ?? null,
   query: { text: s.query.text, parameters: fromDriverMap(s.query.parameters) },
   queryType: s.queryType ?? null,
-  notifications: s.notifications.length === 0 ? null : s.notifications.map((n) => ({
-    ...n,
+  notifications: s.notifications.map((n) => ({
+    code: n.code,
+    title: n.title,
+    description: n.description,
+    severity: n.severity,
     rawSeverityLevel: n.severity,
-    severityLevel: n.severity,
+    severityLevel: n.severityLevel,
     rawCategory: n.category ?? "",
-    category: n.category ?? "UNKNOWN",
-    position: n.position ?? null
+    category: n.classification,
+    ...position(n.position)
   })),
-  gqlStatusObjects: s.gqlStatusObjects,
+  gqlStatusObjects: s.gqlStatusObjects.map((g) => ({
+    gqlStatus: g.gqlStatus,
+    statusDescription: g.statusDescription,
+    position: g.position ?? null,
+    classification: g.classification,
+    rawClassification: g.rawClassification ?? null,
+    severity: g.severity,
+    rawSeverity: g.rawSeverity ?? null,
+    diagnosticRecord: fromDriverMap(g.diagnosticRecord),
+    isNotification: g.isNotification
+  })),
   plan: plan(s.plan),
   profile: plan(s.profile),
   resultAvailableAfter: s.resultAvailableAfter ?? null,
