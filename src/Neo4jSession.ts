@@ -266,6 +266,9 @@ const makeCursor = <T extends Record<string, unknown>>(
   hooks: CursorHooks
 ): ResultCursor<T> & { readonly bufferRest: Effect.Effect<void> } => {
   const keys = result.shape?.keys ?? []
+  // Record by record, the next batch is asked for only when the records received are read (as the
+  // official drivers but Java's and JavaScript's do); `records` streams with prefetch.
+  result.prefetch = false
   let pending: Array<Neo4jRecord> = []
   let finishedRan = false
   let summary: ResultSummary | undefined = undefined
@@ -303,6 +306,7 @@ const makeCursor = <T extends Record<string, unknown>>(
       pending = []
       return Effect.succeed(batch)
     }
+    result.prefetch = true
     return result.nextBatch.pipe(
       Effect.catch((error): Effect.Effect<never, Neo4jError | Cause.Done> =>
         Cause.isDone(error) ? Effect.andThen(finish, Effect.fail(error)) : failed(error)

@@ -54,6 +54,8 @@ export class QueryResult {
   hasMore = true
   /** The consumer gave up on the records: the ones still arriving are dropped. */
   discarding = false
+  /** Whether {@link nextBatch} asks for the next batch as soon as it hands one out. */
+  prefetch = true
 
   readonly runHandler: ResponseHandler
   readonly pullHandler: ResponseHandler
@@ -227,7 +229,7 @@ export class QueryResult {
       const batch = this.#take(CHUNK_BYTES)
       if (batch instanceof Neo4jResultError) return Effect.fail(batch)
       if (batch !== undefined) {
-        if (this.inFlight === 0 && this.hasMore && this.error === undefined) {
+        if (this.prefetch && this.inFlight === 0 && this.hasMore && this.error === undefined) {
           this.requestMore()
           return Effect.as(Effect.ignore(this.connection.flush), batch)
         }
