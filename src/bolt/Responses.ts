@@ -111,8 +111,47 @@ export interface GqlErrorCause {
   readonly gqlStatus: string | undefined
   readonly message: string
   readonly description: string | undefined
-  readonly diagnosticRecord: Readonly<Record<string, unknown>> | undefined
+  /** As sent, with `OPERATION`, `OPERATION_CODE` and `CURRENT_SCHEMA` defaults filled in. */
+  readonly diagnosticRecord: Readonly<Record<string, unknown>>
+  /** The diagnostic record's `_classification` when it is a known one, else `UNKNOWN`. */
+  readonly classification: GqlErrorClassification
+  /** The diagnostic record's `_classification` as sent, when it is a string. */
+  readonly rawClassification: string | undefined
   readonly cause: GqlErrorCause | undefined
+}
+
+/**
+ * The classification of a GQL error (the diagnostic record's `_classification`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type GqlErrorClassification = "CLIENT_ERROR" | "DATABASE_ERROR" | "TRANSIENT_ERROR" | "UNKNOWN"
+
+const ERROR_CLASSIFICATIONS: ReadonlySet<string> = new Set(["CLIENT_ERROR", "DATABASE_ERROR", "TRANSIENT_ERROR"])
+
+/** The GQL status of an error from a server that sends none (before Bolt 5.7). */
+const UNKNOWN_ERROR_STATUS = "50N42"
+
+const DIAGNOSTIC_RECORD_DEFAULTS = { OPERATION: "", OPERATION_CODE: "0", CURRENT_SCHEMA: "/" } as const
+
+/** The GQL fields of an error or cause, polyfilled where the server sent none (as the official drivers do). */
+const gqlFields = (metadata: Readonly<Record<string, unknown>>, message: string) => {
+  const diagnosticRecord: Readonly<Record<string, unknown>> = {
+    ...DIAGNOSTIC_RECORD_DEFAULTS,
+    ...(isMap(metadata.diagnostic_record) ? metadata.diagnostic_record : {})
+  }
+  const rawClassification = optionalString(diagnosticRecord._classification)
+  return {
+    gqlStatus: optionalString(metadata.gql_status) ?? UNKNOWN_ERROR_STATUS,
+    description: optionalString(metadata.description) ??
+      `error: general processing exception - unexpected error. ${message}`,
+    diagnosticRecord,
+    classification: rawClassification !== undefined && ERROR_CLASSIFICATIONS.has(rawClassification)
+      ? rawClassification as GqlErrorClassification
+      : "UNKNOWN" as const,
+    rawClassification
+  }
 }
 
 const IGNORED: IgnoredMessage = { _tag: "Ignored" }
@@ -238,12 +277,16 @@ export const failureError = (metadata: unknown): Neo4jError | Neo4jProtocolError
   if (!isMap(metadata)) return protocolError("FAILURE metadata is not a map")
   const code = optionalString(metadata.neo4j_code) ?? optionalString(metadata.code)
   if (code === undefined) return protocolError("FAILURE metadata has no code")
+  const message = optionalString(metadata.message) ?? ""
+  const gql = gqlFields(metadata, message)
   const fields: ServerErrorFields = {
     code,
-    message: optionalString(metadata.message) ?? "",
-    gqlStatus: optionalString(metadata.gql_status),
-    gqlStatusDescription: optionalString(metadata.description),
-    diagnosticRecord: isMap(metadata.diagnostic_record) ? metadata.diagnostic_record : undefined,
+    message,
+    gqlStatus: gql.gqlStatus,
+    gqlStatusDescription: gql.description,
+    diagnosticRecord: gql.diagnosticRecord,
+    classification: gql.classification,
+    rawClassification: gql.rawClassification,
     cause: gqlCause(metadata.cause, 0)
   }
   return fromServerFailure(fields)
@@ -251,12 +294,16 @@ export const failureError = (metadata: unknown): Neo4jError | Neo4jProtocolError
 
 const gqlCause = (value: unknown, depth: number): GqlErrorCause | undefined => {
   if (!isMap(value) || depth >= MAX_CAUSE_DEPTH) return undefined
+  const message = optionalString(value.message) ?? ""
+  const gql = gqlFields(value, message)
   return {
     _tag: "GqlErrorCause",
-    gqlStatus: optionalString(value.gql_status),
-    message: optionalString(value.message) ?? "",
-    description: optionalString(value.description),
-    diagnosticRecord: isMap(value.diagnostic_record) ? value.diagnostic_record : undefined,
+    gqlStatus: gql.gqlStatus,
+    message,
+    description: gql.description,
+    diagnosticRecord: gql.diagnosticRecord,
+    classification: gql.classification,
+    rawClassification: gql.rawClassification,
     cause: gqlCause(value.cause, depth + 1)
   }
 }

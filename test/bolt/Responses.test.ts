@@ -101,9 +101,26 @@ describe("FAILURE mapping", () => {
     assert.strictEqual(cause._tag, "GqlErrorCause")
     assert.strictEqual(cause.gqlStatus, "42I06")
     assert.strictEqual(cause.message, "Invalid input 'RETRUN', expected: 'RETURN'")
-    assert.deepStrictEqual(cause.diagnosticRecord, { _position: { offset: 0, line: 1, column: 1 } })
+    assert.deepStrictEqual(cause.diagnosticRecord, {
+      OPERATION: "",
+      OPERATION_CODE: "0",
+      CURRENT_SCHEMA: "/",
+      _position: { offset: 0, line: 1, column: 1 }
+    })
+    assert.strictEqual(e.classification, "CLIENT_ERROR")
+    assert.strictEqual(cause.classification, "UNKNOWN")
+    assert.isUndefined(cause.rawClassification)
     assert.strictEqual(cause.cause?.message, "inner")
     assert.isUndefined(cause.cause?.cause)
+  })
+
+  it("a legacy FAILURE gets the GQL fields of an unknown error, as from the official drivers", () => {
+    const e = failure({ code: "Neo.ClientError.User.Uncool", message: "Not cool" }) as Neo4jClientError
+    assert.strictEqual(e.gqlStatus, "50N42")
+    assert.strictEqual(e.gqlStatusDescription, "error: general processing exception - unexpected error. Not cool")
+    assert.deepStrictEqual(e.diagnosticRecord, { OPERATION: "", OPERATION_CODE: "0", CURRENT_SCHEMA: "/" })
+    assert.strictEqual(e.classification, "UNKNOWN")
+    assert.isUndefined(e.rawClassification)
   })
 
   it("neo4j_code wins over code; missing message becomes empty", () => {

@@ -105,7 +105,10 @@ class Connection {
         retryable: Boolean(e.isRetryable),
         gqlStatus: e.gqlStatus ?? null,
         statusDescription: e.gqlStatusDescription ?? null,
-        diagnosticRecord: e.diagnosticRecord === undefined ? null : fromDriverMap(e.diagnosticRecord)
+        diagnosticRecord: e.diagnosticRecord === undefined ? null : fromDriverMap(e.diagnosticRecord),
+        classification: e.classification ?? null,
+        rawClassification: e.rawClassification ?? null,
+        cause: gqlCause(e.cause)
       })
     }
     this.send("BackendError", { msg: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })
@@ -516,6 +519,24 @@ const toTestkitAuth = (token: Neo4jAuth.AuthToken): Tagged => ({
   name: "AuthorizationToken",
   data: Neo4jAuth.toWireMap(token)
 })
+
+/** A GQL error cause as TestKit's GqlError (null for none, or for a cause that is not one). */
+const gqlCause = (cause: unknown): Tagged | null => {
+  if (typeof cause !== "object" || cause === null || (cause as Data)._tag !== "GqlErrorCause") return null
+  const c = cause as Data
+  return {
+    name: "GqlError",
+    data: {
+      msg: c.message,
+      gqlStatus: c.gqlStatus ?? null,
+      statusDescription: c.description ?? null,
+      diagnosticRecord: fromDriverMap(c.diagnosticRecord),
+      classification: c.classification,
+      rawClassification: c.rawClassification ?? null,
+      cause: gqlCause(c.cause)
+    }
+  }
+}
 
 const fromDriverMap = (map: Readonly<Record<string, unknown>>): Record<string, Tagged> =>
   Object.fromEntries(Object.entries(map).map(([k, v]) => [k, fromDriver(v)]))
