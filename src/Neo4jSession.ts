@@ -603,6 +603,7 @@ const openTransaction = (
         const result = new QueryResult(connection, { query: text, parameters, fetchSize })
         const error = connection.enqueue((w, ctx) => RequestEncoders.run(w, { query: text, parameters }, ctx), result.runHandler)
         if (error !== undefined) return Effect.fail(error)
+        for (const earlier of results) earlier.isLatest = false
         results.push(result)
         return Effect.succeed(result)
       })

@@ -56,6 +56,11 @@ export class QueryResult {
   discarding = false
   /** Whether {@link nextBatch} asks for the next batch as soon as it hands one out. */
   prefetch = true
+  /**
+   * Whether this is the latest query of its transaction: PULL/DISCARD then leave `qid` out (the
+   * server's default), as the official drivers do; an earlier query's result names its `qid`.
+   */
+  isLatest = true
 
   readonly runHandler: ResponseHandler
   readonly pullHandler: ResponseHandler
@@ -185,8 +190,10 @@ export class QueryResult {
   requestMore(): void {
     if (this.inFlight > 0 || this.discarding || !this.hasMore || this.error !== undefined) return
     this.inFlight++
+    // Latest when enqueued is latest when the server reads it (requests are answered in order).
+    const latest = this.isLatest
     const error = this.connection.enqueue(
-      (w) => Requests.pull(w, { n: this.spec.fetchSize, qid: this.qid }),
+      (w) => Requests.pull(w, { n: this.spec.fetchSize, qid: latest ? NO_QID : this.qid }),
       this.pullHandler
     )
     if (error !== undefined) this.error = error
@@ -199,7 +206,11 @@ export class QueryResult {
     this.raw?.clear()
     if (!this.hasMore || this.error !== undefined) return
     this.inFlight++
-    const error = this.connection.enqueue((w) => Requests.discard(w, { n: -1, qid: this.qid }), this.pullHandler)
+    const latest = this.isLatest
+    const error = this.connection.enqueue(
+      (w) => Requests.discard(w, { n: -1, qid: latest ? NO_QID : this.qid }),
+      this.pullHandler
+    )
     if (error !== undefined) this.error = error
   }
 

@@ -231,3 +231,36 @@ describe("summary", () => {
       assert.strictEqual((error as { _tag: string })._tag, "Neo4jProtocolError")
     }))
 })
+
+describe("qid", () => {
+  it.effect("PULL leaves out the qid of the transaction's latest query and names an earlier one's", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello(),
+          C.begin(), S.success(),
+          C.run("RETURN 1 AS n", {}, {}), S.success({ fields: ["n"], qid: 1 }),
+          C.pull({ n: 2 }), S.records([[1], [2]]), S.success({ has_more: true }),
+          C.pull({ n: 2 }), S.records([[3], [4]]), S.success({ has_more: true }),
+          C.run("RETURN 2 AS m", {}, {}), S.success({ fields: ["m"], qid: 2 }),
+          C.pull({ n: 2 }), S.records([[1]]), S.success({ type: "r" }),
+          C.pull({ n: 2, qid: 1 }), S.records([[5]]), S.success({ type: "r" }),
+          C.commit(), S.success({ bookmark: "bm:1" })
+        )
+      )
+      const program = session((s) =>
+        Effect.scoped(Effect.gen(function*() {
+          const tx = yield* s.beginTransaction()
+          const first = yield* tx.cursor("RETURN 1 AS n")
+          yield* first.next
+          yield* first.next
+          yield* first.next
+          const second = yield* tx.cursor("RETURN 2 AS m")
+          yield* second.consume
+          assert.deepStrictEqual((yield* first.list).map((r) => r.get("n")), [4, 5])
+          yield* tx.commit
+        }))
+      )
+      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+    }))
+})
