@@ -25,7 +25,7 @@ import {
   Neo4jValue
 } from "../../src/index.ts"
 import { fromDriver, paramsToDriver, type Tagged, UnsupportedValue } from "./cypher.ts"
-import { features, skipReason } from "./skips.ts"
+import { features, hasSkippedSubtests, skipReason, subtestSkipReason } from "./skips.ts"
 
 type Data = Record<string, any>
 type Send = (name: string, data?: Data) => void
@@ -295,10 +295,13 @@ class Connection {
     switch (name) {
       case "StartTest": {
         const reason = skipReason(d.testName)
+        if (reason !== undefined) return this.send("SkipTest", { reason })
+        return this.send(hasSkippedSubtests(d.testName) ? "RunSubTests" : "RunTest")
+      }
+      case "StartSubTest": {
+        const reason = subtestSkipReason(d.testName, d.subtestArguments ?? {})
         return reason === undefined ? this.send("RunTest") : this.send("SkipTest", { reason })
       }
-      case "StartSubTest":
-        return this.send("RunTest")
       case "GetFeatures":
         return this.send("FeatureList", { features })
       case "NewDriver":

@@ -119,6 +119,27 @@ export const skippedTests: ReadonlyArray<readonly [prefix: string, reason: strin
   [reason, prefixes]
 ) => prefixes.map((prefix) => [prefix, reason] as const))
 
+/**
+ * Subtests answered with SkipTest (the backend answers RunSubTests for their test, then TestKit
+ * asks about each subtest with its arguments), and why.
+ */
+export const skippedSubtests: ReadonlyArray<
+  readonly [testName: string, matches: (args: Readonly<Record<string, unknown>>) => boolean, reason: string]
+> = [
+  [
+    "stub.optimizations.test_optimizations.TestOptimizations.test_uses_implicit_default_arguments_multi_query",
+    (args) => args.version === "v4x3",
+    "by design: the driver speaks Bolt 4.4 and 5.0+ only, and this test runs its Bolt 4.3 subtests without asking"
+  ]
+]
+
+/** Whether some subtests of a test may be skipped (the backend then answers RunSubTests). */
+export const hasSkippedSubtests = (testName: string): boolean => skippedSubtests.some(([name]) => name === testName)
+
+/** The reason to skip a subtest, if any. */
+export const subtestSkipReason = (testName: string, args: Readonly<Record<string, unknown>>): string | undefined =>
+  skippedSubtests.find(([name, matches]) => name === testName && matches(args))?.[2]
+
 /** The reason to skip a test, if any. */
 export const skipReason = (testName: string): string | undefined =>
   skippedTests.find(([prefix]) => testName.startsWith(prefix))?.[1]
