@@ -5,6 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option, type Scope } from "effect"
 import * as Neo4j from "../../src/Neo4j.ts"
+import type { Neo4jOptions } from "../../src/Neo4jConfig.ts"
 import type { Neo4jResultError } from "../../src/Neo4jError.ts"
 import type * as Neo4jSession from "../../src/Neo4jSession.ts"
 import * as Neo4jTemporal from "../../src/Neo4jTemporal.ts"
@@ -12,6 +13,13 @@ import { drive, driverLayer, valueOf } from "./driverHelpers.ts"
 import { C, S } from "./Script.ts"
 import * as Stub from "./Script.ts"
 import * as StubServer from "./StubServer.ts"
+
+/** Runs `program` against the driver for `server`; its value (the test fails unless it succeeds). */
+const succeeds = <A, E>(
+  server: StubServer.StubServer,
+  program: Effect.Effect<A, E, Neo4j.Neo4j>,
+  options: Partial<Neo4jOptions> = {}
+) => Effect.map(drive(program.pipe(Effect.provide(driverLayer(server, options)))), (driven) => valueOf(driven.exit))
 
 describe("executeQuery", () => {
   for (const routing of ["READ", "WRITE"] as const) {
@@ -27,7 +35,7 @@ describe("executeQuery", () => {
           )
         )
         const query = Neo4j.executeQuery("UNWIND [1, 2, 3] AS n RETURN n", {}, { routing })
-        const result = valueOf((yield* drive(query.pipe(Effect.provide(driverLayer(server, { fetchSize: 2 }))))).exit)
+        const result = yield* succeeds(server, query, { fetchSize: 2 })
         assert.deepStrictEqual(result.records.map((r) => r.get("n")), [1, 2, 3])
         assert.deepStrictEqual(server.messages("PULL").map((m) => m.fields[0]), [{ n: 2 }, { n: 2 }])
       }))
@@ -59,7 +67,7 @@ describe("a failed query ends its transaction", () => {
           assert.isTrue((yield* Effect.flip(tx.commit))._tag === "Neo4jClientError")
         }))
       )
-      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      yield* succeeds(server, program)
       assert.deepStrictEqual(server.messages("ROLLBACK"), [])
     }))
 
@@ -91,7 +99,7 @@ describe("a failed query ends its transaction", () => {
           yield* tx.rollback
         }))
       )
-      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      yield* succeeds(server, program)
       assert.strictEqual(server.messages("PULL").length, 2)
       assert.deepStrictEqual(server.messages("DISCARD"), [])
       assert.deepStrictEqual(server.messages("ROLLBACK"), [])
@@ -123,7 +131,7 @@ describe("ResultCursor", () => {
           assert.deepStrictEqual(yield* s.lastBookmarks, ["bm:after"])
         })
       )
-      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      yield* succeeds(server, program)
     }))
 
   it.effect("auto-commit: closing the scope of an unfinished result discards the rest", () =>
@@ -137,7 +145,7 @@ describe("ResultCursor", () => {
         )
       )
       const program = session((s) => Effect.flatMap(s.cursor("RETURN 1 AS n"), (cursor) => cursor.next))
-      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      yield* succeeds(server, program)
       assert.strictEqual(server.messages("DISCARD").length, 1)
     }))
 
@@ -160,7 +168,7 @@ describe("ResultCursor", () => {
           assert.strictEqual((yield* Effect.flip(three.single))._tag, "Neo4jResultError")
         })
       )
-      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      yield* succeeds(server, program)
     }))
 })
 
@@ -193,7 +201,7 @@ describe("a value the driver cannot represent", () => {
           assert.isTrue(Option.isNone(yield* cursor.next))
         })
       )
-      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      yield* succeeds(server, program)
       assert.strictEqual(server.messages("COMMIT").length, 1)
     }))
 
@@ -215,7 +223,7 @@ describe("a value the driver cannot represent", () => {
         // The same connection serves the next query.
         return yield* Effect.scoped(Effect.flatMap(Neo4j.session(), (s) => s.run("RETURN 1 AS n")))
       })
-      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      yield* succeeds(server, program)
       assert.strictEqual(server.connectionCount, 1)
     }))
 })
@@ -227,7 +235,7 @@ describe("summary", () => {
         Stub.connection(Stub.handshakeAndHello(), Stub.autoCommit("RETURN 1 AS n", { records: [{ n: 1 }], summary: { type: "wr" } }))
       )
       const program = session((s) => Effect.flip(s.run("RETURN 1 AS n")))
-      const error = valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      const error = yield* succeeds(server, program)
       assert.strictEqual((error as { _tag: string })._tag, "Neo4jProtocolError")
     }))
 })
@@ -261,6 +269,6 @@ describe("qid", () => {
           yield* tx.commit
         }))
       )
-      valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
+      yield* succeeds(server, program)
     }))
 })
