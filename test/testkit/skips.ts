@@ -99,6 +99,9 @@ const skippedByReason: ReadonlyArray<readonly [reason: string, prefixes: Readonl
     ]
   ],
   [NO_ERROR_MAPPING, [
+    "stub.iteration.test_result_single.TestResultSingle.test_result_single_with_0_records",
+    "stub.iteration.test_result_single.TestResultSingle.test_result_single_with_2_records",
+    "stub.iteration.test_result_single.TestResultSingle.test_result_single_with_disconnect",
     "stub.iteration.test_result_list.TestResultList.test_result_list_with_disconnect",
     "stub.iteration.test_result_peek.TestResultPeek.test_result_peek_with_disconnect",
     "stub.tx_lifetime.test_tx_lifetime.TestTxLifetime.test_unmanaged_tx_raises_tx_closed_exec",
