@@ -137,9 +137,14 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
       })
       const connection = lease.connection
       yield* Driver.annotateSpan({ "server.address": connection.address.host, "server.port": connection.address.port })
-      // A read pipelines its COMMIT (one round trip, safely retried); a write sends COMMIT once the
-      // result is complete (see BoltConnection.queryInTransaction).
-      const { begun, result, commit } = yield* connection.queryInTransaction({ query, parameters, fetchSize: -1 }, {
+      // Records are pulled in batches of the configured fetch size, as the official drivers do.
+      // A read that pulls everything at once (fetch size -1) sends BEGIN, RUN, PULL and COMMIT in
+      // one write: one round trip, and a connection lost on the way is safely retried (a read
+      // commits nothing). Otherwise COMMIT goes only after the result is complete, so a connection
+      // lost before it is retried and one lost during it is reported as CommitOutcomeUnknown (see
+      // BoltConnection.commit and queryInTransaction).
+      const fetchSize = driver.config.fetchSize
+      const { begun, result, commit } = yield* connection.queryInTransaction({ query, parameters, fetchSize }, {
         bookmarks: started,
         timeout: config.timeout,
         metadata: config.metadata,
@@ -147,7 +152,7 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
         database: lease.database,
         impersonatedUser: config.impersonatedUser,
         notifications: config.notifications
-      }, mode === "READ")
+      }, mode === "READ" && fetchSize === -1)
       yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun))
       const records = yield* result.collect
       const commitMetadata = yield* commit

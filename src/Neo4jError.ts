@@ -17,10 +17,15 @@ export interface ServerErrorFields {
   /** Neo4j status code, e.g. `Neo.ClientError.Statement.SyntaxError`. */
   readonly code: string
   readonly message: string
-  /** GQLSTATUS code (Bolt 5.7+), e.g. `42001`; `undefined` on older servers. */
+  /** GQLSTATUS code (Bolt 5.7+), e.g. `42001`; `50N42` (unknown error) from older servers. */
   readonly gqlStatus?: string | undefined
   readonly gqlStatusDescription?: string | undefined
+  /** With `OPERATION`, `OPERATION_CODE` and `CURRENT_SCHEMA` defaults filled in. */
   readonly diagnosticRecord?: Readonly<Record<string, unknown>> | undefined
+  /** The diagnostic record's `_classification` when known (`CLIENT_ERROR`, ...), else `UNKNOWN`. */
+  readonly classification?: "CLIENT_ERROR" | "DATABASE_ERROR" | "TRANSIENT_ERROR" | "UNKNOWN" | undefined
+  /** The diagnostic record's `_classification` as the server sent it. */
+  readonly rawClassification?: string | undefined
   readonly cause?: unknown
   /** Set when a transaction function gave up: how many times the work ran. */
   readonly attempts?: number | undefined
@@ -180,13 +185,16 @@ export class Neo4jUsageError extends Data.TaggedError("Neo4jUsageError")<{
 }
 
 /**
- * A result did not have the number of records the caller asked for (`single`).
+ * A result did not have the number of records the caller asked for (`single`), or a record holds a
+ * value the driver cannot represent (`UndecodableValue`: a DateTime in an unknown time zone, a
+ * Duration beyond the safe integer range). The latter costs that record only: the records before
+ * and after it stay readable and the connection stays usable.
  *
  * @since 0.1.0
  * @category errors
  */
 export class Neo4jResultError extends Data.TaggedError("Neo4jResultError")<{
-  readonly reason: "NoRecords" | "TooManyRecords"
+  readonly reason: "NoRecords" | "TooManyRecords" | "UndecodableValue"
   readonly message: string
 }> {
   get isRetryable(): boolean {

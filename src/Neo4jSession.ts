@@ -6,11 +6,13 @@
  *
  * @since 0.1.0
  */
+import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { type Protocol, type ResultStream, TelemetryApi, type TransactionSettings } from "./connection/Protocol.ts"
@@ -18,10 +20,10 @@ import type * as Auth from "./Neo4jAuth.ts"
 import * as Bookmarks from "./Neo4jBookmarks.ts"
 import * as Neo4jCypher from "./Neo4jCypher.ts"
 import type { RetrySchedule } from "./Neo4jConfig.ts"
-import { type Neo4jError, Neo4jUsageError } from "./Neo4jError.ts"
+import { type Neo4jError, Neo4jResultError, Neo4jUsageError } from "./Neo4jError.ts"
 import type { Neo4jRecord } from "./Neo4jRecord.ts"
-import type { EagerResult } from "./Neo4jResult.ts"
-import type { NotificationFilter } from "./Neo4jSummary.ts"
+import type { EagerResult, ResultCursor } from "./Neo4jResult.ts"
+import type { NotificationFilter, ResultSummary } from "./Neo4jSummary.ts"
 import type { AccessMode, Driver, Lease } from "./internal/driver.ts"
 import { observe, observeStream, onRetry } from "./internal/operation.ts"
 import { retrying as internalRetrying } from "./internal/retry.ts"
@@ -101,7 +103,19 @@ export interface Neo4jTransaction {
     query: string | Neo4jCypher.Statement,
     parameters?: Parameters
   ) => Stream.Stream<Neo4jRecord<T>, Neo4jError>
+  /**
+   * Runs a query and gives its result once the query has started (keys known): records on demand,
+   * the summary at the end (see `ResultCursor`).
+   */
+  readonly cursor: <T extends Record<string, unknown> = Record<string, unknown>>(
+    query: string | Neo4jCypher.Statement,
+    parameters?: Parameters
+  ) => Effect.Effect<ResultCursor<T>, Neo4jError>
   readonly commit: Effect.Effect<void, Neo4jError>
+  /**
+   * Rolls back. After a query of the transaction failed, the server has ended the transaction
+   * already: nothing is sent and this succeeds (the connection is reset before it is reused).
+   */
   readonly rollback: Effect.Effect<void, Neo4jError>
   readonly isOpen: Effect.Effect<boolean>
 }
@@ -144,6 +158,16 @@ export interface Neo4jSession {
     parameters?: Parameters,
     config?: TransactionConfig
   ) => Stream.Stream<Neo4jRecord<T>, Neo4jError>
+  /**
+   * An auto-commit query whose result is read on demand (see `ResultCursor`): it holds a
+   * connection until it is read to the end or consumed; when the scope closes first, the rest is
+   * discarded. A later query or transaction of the session first reads the rest into memory.
+   */
+  readonly cursor: <T extends Record<string, unknown> = Record<string, unknown>>(
+    query: string | Neo4jCypher.Statement,
+    parameters?: Parameters,
+    config?: TransactionConfig
+  ) => Effect.Effect<ResultCursor<T>, Neo4jError, Scope.Scope>
   /** An explicit transaction, rolled back when the scope closes unless committed. */
   readonly beginTransaction: (config?: TransactionConfig) => Effect.Effect<Neo4jTransaction, Neo4jError, Scope.Scope>
   /** A read transaction function, retried on transient failures. */
@@ -200,6 +224,118 @@ const eager = <T extends Record<string, unknown>>(result: ResultStream): Effect.
 const recordStream = <T extends Record<string, unknown>>(result: ResultStream): Stream.Stream<Neo4jRecord<T>, Neo4jError> => {
   result.streamed()
   return Stream.fromPull(Effect.succeed(result.nextBatch)) as Stream.Stream<Neo4jRecord<T>, Neo4jError>
+}
+
+interface CursorHooks {
+  /** What a failure of the result becomes (a transaction records it and may explain it). */
+  readonly failed: (error: Neo4jError) => Effect.Effect<never, Neo4jError>
+  /** Runs once, when the server has nothing more to send for the result. */
+  readonly finished: Effect.Effect<void>
+}
+
+/** A cursor over a started result; `bufferRest` reads what is left into memory. */
+const makeCursor = <T extends Record<string, unknown>>(
+  result: ResultStream,
+  hooks: CursorHooks
+): ResultCursor<T> & { readonly bufferRest: Effect.Effect<void> } => {
+  const keys = result.shape?.keys ?? []
+  // Record by record, the next batch is asked for only when the records received are read (as the
+  // official drivers but Java's and JavaScript's do); `records` streams with prefetch.
+  result.prefetch = false
+  let pending: Array<Neo4jRecord> = []
+  let finishedRan = false
+  let summary: ResultSummary | undefined = undefined
+  const finish = Effect.suspend(() => {
+    if (finishedRan || !result.finished) return Effect.void
+    finishedRan = true
+    return hooks.finished
+  })
+  const failed = (error: Neo4jError) => Effect.andThen(finish, hooks.failed(error))
+  // The next batch into `pending`; false at the end of the records.
+  const fill: Effect.Effect<boolean, Neo4jError> = Effect.suspend(() => {
+    if (pending.length > 0) return Effect.succeed(true)
+    return result.nextBatch.pipe(
+      Effect.map((batch) => {
+        pending = Array.from(batch)
+        return true
+      }),
+      Effect.catch((error) => (Cause.isDone(error) ? Effect.as(finish, false) : failed(error)))
+    )
+  })
+  const next = Effect.map(fill, (more) => (more ? Option.some(pending.shift()!) : Option.none()))
+  const peek = Effect.map(fill, (more) => (more ? Option.some(pending[0]!) : Option.none()))
+  const list = Effect.suspend(() => {
+    const taken = pending
+    pending = []
+    return result.collect.pipe(
+      Effect.map((rest) => (taken.length === 0 ? rest : taken.concat(rest))),
+      Effect.tap(() => finish),
+      Effect.catch(failed)
+    )
+  })
+  const pull: Effect.Effect<NonEmptyReadonlyArray<Neo4jRecord>, Neo4jError | Cause.Done> = Effect.suspend(() => {
+    if (pending.length > 0) {
+      const batch = pending as unknown as NonEmptyReadonlyArray<Neo4jRecord>
+      pending = []
+      return Effect.succeed(batch)
+    }
+    result.prefetch = true
+    return result.nextBatch.pipe(
+      Effect.catch((error): Effect.Effect<never, Neo4jError | Cause.Done> =>
+        Cause.isDone(error) ? Effect.andThen(finish, Effect.fail(error)) : failed(error)
+      )
+    )
+  })
+  const consume = Effect.suspend(() => {
+    if (summary !== undefined) return Effect.succeed(summary)
+    pending = []
+    return result.consume.pipe(
+      Effect.tap((s) =>
+        Effect.sync(() => {
+          summary = s
+        })
+      ),
+      Effect.tap(() => finish),
+      Effect.catch(failed)
+    )
+  })
+  const notOne = (reason: "NoRecords" | "TooManyRecords") =>
+    new Neo4jResultError({
+      reason,
+      message: reason === "NoRecords"
+        ? "Expected exactly one record, but the result is empty"
+        : "Expected exactly one record, but there are more"
+    })
+  const singleOptional = Effect.flatMap(next, (first) =>
+    Effect.flatMap(fill, (more) =>
+      more
+        ? Effect.andThen(Effect.ignore(consume), Effect.fail(notOne("TooManyRecords")))
+        : Effect.succeed(first)))
+  return {
+    keys,
+    next: next as Effect.Effect<Option.Option<Neo4jRecord<T>>, Neo4jError>,
+    peek: peek as Effect.Effect<Option.Option<Neo4jRecord<T>>, Neo4jError>,
+    list: list as Effect.Effect<Array<Neo4jRecord<T>>, Neo4jError>,
+    records: Stream.fromPull(Effect.succeed(pull)) as Stream.Stream<Neo4jRecord<T>, Neo4jError>,
+    single: Effect.flatMap(singleOptional, (record) =>
+      Option.isSome(record) ? Effect.succeed(record.value) : Effect.fail(notOne("NoRecords"))) as Effect.Effect<
+        Neo4jRecord<T>,
+        Neo4jError | Neo4jResultError
+      >,
+    singleOptional: singleOptional as Effect.Effect<Option.Option<Neo4jRecord<T>>, Neo4jError | Neo4jResultError>,
+    consume,
+    isOpen: Effect.sync(() => pending.length > 0 || !result.finished),
+    bufferRest: Effect.suspend(() => {
+      if (result.finished) return finish
+      return result.collect.pipe(
+        Effect.map((rest) => {
+          for (const record of rest) pending.push(record)
+        }),
+        Effect.ignore,
+        Effect.andThen(finish)
+      )
+    })
+  }
 }
 
 /**
@@ -270,6 +406,38 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
       return result instanceof Neo4jUsageError ? Effect.fail(result) : Effect.succeed(result)
     })
 
+  // The session's auto-commit cursor still holding its connection: read into memory before the
+  // session's next query or transaction, as the official drivers do.
+  let openCursor: { readonly bufferRest: Effect.Effect<void> } | undefined = undefined
+  const bufferOpenCursor = Effect.suspend(() => {
+    const open = openCursor
+    openCursor = undefined
+    return open === undefined ? Effect.void : open.bufferRest
+  })
+
+  const cursor = <T extends Record<string, unknown> = Record<string, unknown>>(
+    query: string | Neo4jCypher.Statement,
+    parameters?: Parameters,
+    txConfig?: TransactionConfig
+  ): Effect.Effect<ResultCursor<T>, Neo4jError, Scope.Scope> =>
+    Effect.gen(function*() {
+      yield* bufferOpenCursor
+      const { text, parameters: params } = Neo4jCypher.toQuery(query, parameters)
+      // The connection is held in a scope of its own, released as soon as the result is finished.
+      const scope = yield* Scope.fork(yield* Effect.scope)
+      const { lease, started } = yield* Scope.provide(scope)(acquire(defaultMode))
+      const result = yield* startAutoCommit(lease, text, params, started, txConfig)
+      yield* Scope.addFinalizerExit(scope, (exit) => Effect.andThen(finishResult(result, exit), completed(result, started)))
+      // Records are decoded as they are read, so a value the driver cannot represent costs its record only.
+      result.streamed()
+      const release = Scope.close(scope, Exit.void)
+      yield* result.open.pipe(Effect.onError(() => release))
+      yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(result.runMetadata))
+      const opened = makeCursor<T>(result, { failed: Effect.fail, finished: release })
+      if (!result.finished) openCursor = opened
+      return opened
+    }).pipe(observe(driver, { span: "Neo4jSession.cursor", operation: "run", database, query }))
+
   const run = <T extends Record<string, unknown> = Record<string, unknown>>(
     query: string | Neo4jCypher.Statement,
     parameters?: Parameters,
@@ -278,6 +446,7 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     const { text, parameters: params } = Neo4jCypher.toQuery(query, parameters)
     return Effect.scoped(
       Effect.gen(function*() {
+        yield* bufferOpenCursor
         const { lease, started } = yield* acquire(defaultMode)
         const result = yield* startAutoCommit(lease, text, params, started, txConfig)
         const eagerResult = yield* eager<T>(result)
@@ -309,6 +478,7 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     api: TelemetryApi = TelemetryApi.UNMANAGED_TRANSACTION
   ) =>
     Effect.gen(function*() {
+      yield* bufferOpenCursor
       const { lease, started } = yield* acquire(mode)
       const tx = yield* openTransaction(
         lease.connection,
@@ -346,6 +516,7 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
   return {
     run,
     stream,
+    cursor,
     beginTransaction: (txConfig) => beginTransaction(txConfig),
     executeRead: transactionFunction("READ"),
     executeWrite: transactionFunction("WRITE"),
@@ -359,6 +530,7 @@ const observeTransaction = (driver: Driver, database: string | undefined, tx: Ne
   return {
     run: (query, parameters) => observe(driver, op("run", query))(tx.run(query, parameters)),
     stream: (query, parameters) => observeStream(driver, op("stream", query))(tx.stream(query, parameters)),
+    cursor: (query, parameters) => observe(driver, { ...op("run", query), span: "Neo4jTransaction.cursor" })(tx.cursor(query, parameters)),
     commit: observe(driver, op("commit"))(tx.commit),
     rollback: observe(driver, op("rollback"))(tx.rollback),
     isOpen: tx.isOpen
@@ -394,11 +566,15 @@ const openTransaction = (
     const closedError = () =>
       failure ?? new Neo4jUsageError({ message: `The transaction is ${state === "open" ? "open" : state}; start a new one` })
 
+    // A failed query ends the transaction on the server: its other results get no more records
+    // (no PULL or DISCARD is sent for them) and end with this failure.
     const fail = (error: Neo4jError) =>
       Effect.suspend(() => {
-        if (state !== "open") return Effect.void
+        // A record the driver could not represent fails on the client only: the transaction goes on.
+        if (state !== "open" || error._tag === "Neo4jResultError") return Effect.void
         state = "failed"
         failure = error
+        for (const result of results) result.terminate(error)
         return onFailed(error)
       })
 
@@ -445,6 +621,19 @@ const openTransaction = (
         })
       )
 
+    const cursor = <T extends Record<string, unknown> = Record<string, unknown>>(
+      query: string | Neo4jCypher.Statement,
+      parameters?: Parameters
+    ): Effect.Effect<ResultCursor<T>, Neo4jError> =>
+      Effect.gen(function*() {
+        const result = yield* startQuery(query, parameters)
+        result.streamed()
+        const failed = (error: Neo4jError) =>
+          Effect.andThen(beginOutcome, Effect.fail(error)).pipe(Effect.tapError(fail))
+        yield* result.open.pipe(Effect.catch(failed))
+        return makeCursor<T>(result, { failed, finished: Effect.void })
+      })
+
     // Results still open at COMMIT are read to the end first (their records stay available).
     const settleResults = Effect.forEach(results, (r) => (r.finished ? Effect.void : Effect.ignore(r.consume)), {
       discard: true
@@ -462,14 +651,22 @@ const openTransaction = (
       })
 
     const commit = Effect.flatMap(end(connection.commit, "committed"), (metadata) => onCommitted(metadata, begin.metadata))
-    const rollback = Effect.asVoid(end(connection.rollback, "rolledBack"))
+    const rollback = Effect.suspend(() => {
+      if (state !== "failed") return Effect.asVoid(end(connection.rollback, "rolledBack"))
+      // The server ended the transaction with the failure; the connection is RESET on release.
+      state = "rolledBack"
+      return Effect.void
+    })
 
-    // Closed without a commit: ROLLBACK when the connection is idle. Interrupted or failed, or with
-    // requests still unanswered (a query blocked on a lock, say), nothing is sent here: releasing
-    // the connection RESETs it, which stops the server's work and rolls the transaction back.
+    // Closed without a commit (the work failed, or the scope ended first): ROLLBACK when the
+    // connection is idle but for the PULLs of the transaction's results (their rest is discarded
+    // first), as the official drivers do. Interrupted, or with other requests still unanswered (a
+    // query blocked on a lock, say), nothing is sent here: releasing the connection RESETs it,
+    // which stops the server's work and rolls the transaction back.
     yield* Effect.addFinalizer((exit) =>
       Effect.suspend(() => {
-        if (state !== "open" || !connection.isOpen || Exit.isFailure(exit) || connection.pending > 0) {
+        const pulling = results.reduce((n, r) => n + r.inFlight, 0)
+        if (state !== "open" || !connection.isOpen || Exit.hasInterrupts(exit) || connection.pending > pulling) {
           return Effect.void
         }
         return Effect.ignore(rollback)
@@ -479,6 +676,7 @@ const openTransaction = (
     return {
       run,
       stream,
+      cursor,
       commit,
       rollback,
       isOpen: Effect.sync(() => state === "open")

@@ -52,10 +52,62 @@ export interface Notification {
   readonly code: string
   readonly title: string
   readonly description: string
+  /** As the server sent it. */
   readonly severity: string
+  /** `severity` as a known level, `UNKNOWN` for any other. */
+  readonly severityLevel: Severity
+  /** As the server sent it (absent before Neo4j 5.7). */
   readonly category: string | undefined
+  /** `category` as a known classification, `UNKNOWN` for any other or none. */
+  readonly classification: Classification
   readonly position: InputPosition | undefined
 }
+
+/**
+ * The severity of a notification or GQL status; `UNKNOWN` when the server sent another or none.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Severity = "WARNING" | "INFORMATION" | "UNKNOWN"
+
+/**
+ * The classification (category) of a notification or GQL status; `UNKNOWN` when the server sent
+ * another or none.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Classification =
+  | "HINT"
+  | "UNRECOGNIZED"
+  | "UNSUPPORTED"
+  | "PERFORMANCE"
+  | "DEPRECATION"
+  | "SECURITY"
+  | "TOPOLOGY"
+  | "GENERIC"
+  | "SCHEMA"
+  | "UNKNOWN"
+
+const SEVERITIES: ReadonlySet<string> = new Set(["WARNING", "INFORMATION"])
+const CLASSIFICATIONS: ReadonlySet<string> = new Set([
+  "HINT",
+  "UNRECOGNIZED",
+  "UNSUPPORTED",
+  "PERFORMANCE",
+  "DEPRECATION",
+  "SECURITY",
+  "TOPOLOGY",
+  "GENERIC",
+  "SCHEMA"
+])
+
+const severityOf = (raw: string | undefined): Severity =>
+  raw !== undefined && SEVERITIES.has(raw) ? (raw as Severity) : "UNKNOWN"
+
+const classificationOf = (raw: string | undefined): Classification =>
+  raw !== undefined && CLASSIFICATIONS.has(raw) ? (raw as Classification) : "UNKNOWN"
 
 /**
  * A GQL status object (Bolt 5.6+): the GQL-standard form of outcomes and notifications.
@@ -66,10 +118,21 @@ export interface Notification {
 export interface GqlStatusObject {
   readonly gqlStatus: string
   readonly statusDescription: string
-  readonly severity: string | undefined
-  readonly classification: string | undefined
+  /** The diagnostic record's `_severity` as a known level, `UNKNOWN` for any other or none. */
+  readonly severity: Severity
+  /** The diagnostic record's `_severity` as the server sent it. */
+  readonly rawSeverity: string | undefined
+  /** The diagnostic record's `_classification` as a known one, `UNKNOWN` for any other or none. */
+  readonly classification: Classification
+  /** The diagnostic record's `_classification` as the server sent it. */
+  readonly rawClassification: string | undefined
   readonly position: InputPosition | undefined
+  /** Whether the status is also a notification (it has a Neo4j code). */
   readonly isNotification: boolean
+  /**
+   * As the server sent it, with `OPERATION` (`""`), `OPERATION_CODE` (`"0"`) and
+   * `CURRENT_SCHEMA` (`"/"`) filled in when absent.
+   */
   readonly diagnosticRecord: Readonly<Record<string, unknown>>
 }
 
@@ -88,6 +151,7 @@ export interface PlanOperator {
   readonly rows?: number | undefined
   readonly pageCacheHits?: number | undefined
   readonly pageCacheMisses?: number | undefined
+  readonly pageCacheHitRatio?: number | undefined
   readonly time?: number | undefined
 }
 
@@ -185,7 +249,28 @@ const plan = (value: unknown): PlanOperator | undefined => {
     rows: optionalNumber(p.rows),
     pageCacheHits: optionalNumber(p.pageCacheHits),
     pageCacheMisses: optionalNumber(p.pageCacheMisses),
+    pageCacheHitRatio: optionalNumber(p.pageCacheHitRatio),
     time: optionalNumber(p.time)
+  }
+}
+
+const DIAGNOSTIC_RECORD_DEFAULTS = { OPERATION: "", OPERATION_CODE: "0", CURRENT_SCHEMA: "/" } as const
+
+const gqlStatusObject = (raw: unknown): GqlStatusObject => {
+  const r = record(raw)
+  const diagnostic: Readonly<Record<string, unknown>> = { ...DIAGNOSTIC_RECORD_DEFAULTS, ...record(r.diagnostic_record) }
+  const rawSeverity = str(diagnostic._severity)
+  const rawClassification = str(diagnostic._classification)
+  return {
+    gqlStatus: str(r.gql_status) ?? "",
+    statusDescription: str(r.status_description) ?? "",
+    severity: severityOf(rawSeverity),
+    rawSeverity,
+    classification: classificationOf(rawClassification),
+    rawClassification,
+    position: position(diagnostic._position),
+    isNotification: r.neo4j_code !== undefined && r.neo4j_code !== null,
+    diagnosticRecord: diagnostic
   }
 }
 
@@ -204,31 +289,38 @@ export const fromMetadata = (options: {
 }): ResultSummary => {
   const meta = options.finalMetadata
   const type = str(meta.type)
-  const notifications = Array.isArray(meta.notifications)
+  const gqlStatusObjects = Array.isArray(meta.statuses) ? meta.statuses.map(gqlStatusObject) : []
+  // Bolt 5.6+ sends statuses; the notifications are the statuses that carry a Neo4j code.
+  const notifications = Array.isArray(meta.statuses)
+    ? meta.statuses.flatMap((raw, i) => {
+      const r = record(raw)
+      const status = gqlStatusObjects[i]!
+      if (!status.isNotification) return []
+      return [{
+        code: str(r.neo4j_code) ?? "",
+        title: str(r.title) ?? "",
+        description: str(r.description) ?? "",
+        severity: status.rawSeverity ?? "",
+        severityLevel: status.severity,
+        category: status.rawClassification,
+        classification: status.classification,
+        position: status.position
+      } satisfies Notification]
+    })
+    : Array.isArray(meta.notifications)
     ? meta.notifications.map((n): Notification => {
       const r = record(n)
+      const severity = str(r.severity)
+      const category = str(r.category)
       return {
         code: str(r.code) ?? "",
         title: str(r.title) ?? "",
         description: str(r.description) ?? "",
-        severity: str(r.severity) ?? "",
-        category: str(r.category),
+        severity: severity ?? "",
+        severityLevel: severityOf(severity),
+        category,
+        classification: classificationOf(category),
         position: position(r.position)
-      }
-    })
-    : []
-  const gqlStatusObjects = Array.isArray(meta.statuses)
-    ? meta.statuses.map((s): GqlStatusObject => {
-      const r = record(s)
-      const diagnostic = record(r.diagnostic_record)
-      return {
-        gqlStatus: str(r.gql_status) ?? "",
-        statusDescription: str(r.status_description) ?? "",
-        severity: str(diagnostic._severity),
-        classification: str(diagnostic._classification),
-        position: position(diagnostic._position),
-        isNotification: r.neo4j_code !== undefined,
-        diagnosticRecord: diagnostic
       }
     })
     : []

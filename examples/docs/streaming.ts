@@ -32,4 +32,18 @@ const counted = Neo4j.executeRead((tx) =>
 )
 // #endregion inTransaction
 
-export { counted, exported, firstTen, total }
+// #region cursor
+const imported = Effect.scoped(
+  Effect.gen(function*() {
+    const session = yield* Neo4j.session()
+    const cursor = yield* session.cursor("UNWIND $rows AS row CREATE (p:Person) SET p = row RETURN p.name AS name", {
+      rows: [{ name: "Ada" }, { name: "Grace" }]
+    })
+    const first = yield* cursor.next
+    const summary = yield* cursor.consume
+    return { keys: cursor.keys, first, created: summary.counters.nodesCreated }
+  })
+)
+// #endregion cursor
+
+export { counted, exported, firstTen, imported, total }

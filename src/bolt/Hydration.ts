@@ -15,10 +15,26 @@ import * as Neo4jTemporal from "../Neo4jTemporal.ts"
 import { Uuid } from "../Neo4jUuid.ts"
 import { UnsupportedType } from "../Neo4jValue.ts"
 import { Vector } from "../Neo4jVector.ts"
+import { PackStreamDecodeError } from "../packstream/Errors.ts"
 import { StructSize, StructTag, VectorTypeMarker } from "../packstream/Markers.ts"
 import type * as PackStream from "../packstream/Reader.ts"
 import type { PackStreamReader } from "../packstream/Reader.ts"
 import type { ValueCodecOptions } from "./ValueOptions.ts"
+
+/**
+ * A well-formed value the driver has no representation for (a DateTime in a time zone the runtime
+ * does not know, a Duration beyond the safe integer range). Only the record holding it is lost:
+ * the message around it decoded fine, so the connection stays usable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnrepresentableValue extends PackStreamDecodeError {}
+
+const unrepresentable = (r: PackStreamReader, message: string, at: number): UnrepresentableValue => {
+  const error = r.fail(message, at)
+  return new UnrepresentableValue(error.message, error.offset)
+}
 
 const Bounds = {
   NANOS_PER_SECOND: 1_000_000_000,
@@ -154,7 +170,7 @@ const readDateTime = (
       ? Neo4jTemporal.DateTime.fromEpochSecond(seconds, nanosecond, zone)
       : Neo4jTemporal.DateTime.fromLocalEpochSecond(seconds, nanosecond, zone)
   } catch {
-    throw r.fail(`DateTime with unknown time zone ${JSON.stringify(zone)}`, at)
+    throw unrepresentable(r, `DateTime with unknown time zone ${JSON.stringify(zone)}`, at)
   }
 }
 
@@ -275,10 +291,17 @@ export const hydrateStruct = (r: PackStreamReader, o: ValueCodecOptions, tag: nu
       return readDateTime(r, o, tag, size, at)
     case StructTag.DURATION: {
       expectSize(r, "Duration", size, StructSize.DURATION, at)
-      const months = r.readSafeInteger("Duration months")
-      const days = r.readSafeInteger("Duration days")
-      const seconds = r.readSafeInteger("Duration seconds")
-      return new Neo4jTemporal.Duration(months, days, seconds, r.readSafeInteger("Duration nanoseconds"))
+      const fields = [
+        r.readIntegerExact("Duration months"),
+        r.readIntegerExact("Duration days"),
+        r.readIntegerExact("Duration seconds"),
+        r.readIntegerExact("Duration nanoseconds")
+      ]
+      if (fields.some((f) => typeof f !== "number" || !Number.isSafeInteger(f))) {
+        throw unrepresentable(r, `Duration beyond the safe integer range (${fields.join(", ")})`, at)
+      }
+      const [months, days, seconds, nanoseconds] = fields as Array<number>
+      return new Neo4jTemporal.Duration(months!, days!, seconds!, nanoseconds!)
     }
     case StructTag.VECTOR:
       if (!o.vectors) throw r.fail("Vector structure before Bolt 6.0", at)

@@ -129,7 +129,7 @@ class Invalid {
 const isMap = (u: unknown): u is Meta => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const fail = (what: string, key: string, expected: string, value: unknown): never => {
-  throw new Invalid(`${what} SUCCESS field ${key} should be ${expected}, got ${typeof value}`)
+  throw new Invalid(`${what} SUCCESS field ${key} should be ${expected}, got ${typeof value === "string" ? JSON.stringify(value) : typeof value}`)
 }
 
 const str = (what: string, meta: Meta, key: string): string | undefined => {
@@ -183,8 +183,11 @@ export const hello = (meta: Meta): HelloMetadata | Neo4jProtocolError =>
   read(() => {
     const hints = map("HELLO", meta, "hints") ?? {}
     const patches = strings("HELLO", meta, "patch_bolt") ?? []
+    // The official drivers accept only a Neo4j server agent (`Neo4j/<version>`, case-sensitive).
+    const server = str("HELLO", meta, "server")
+    if (server !== undefined && !server.startsWith("Neo4j/")) fail("HELLO", "server", "a Neo4j agent (Neo4j/...)", server)
     return {
-      server: str("HELLO", meta, "server"),
+      server,
       connectionId: str("HELLO", meta, "connection_id"),
       patches,
       utcPatch: patches.includes(PATCH_UTC),

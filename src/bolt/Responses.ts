@@ -7,11 +7,12 @@
  *
  * @since 0.1.0
  */
-import { fromServerFailure, Neo4jProtocolError } from "../Neo4jError.ts"
+import { fromServerFailure, Neo4jProtocolError, Neo4jResultError } from "../Neo4jError.ts"
 import type { Neo4jError, ServerErrorFields } from "../Neo4jError.ts"
 import { isPackStreamDecodeError } from "../packstream/Errors.ts"
 import { Marker } from "../packstream/Markers.ts"
 import type { PackStreamReader } from "../packstream/Reader.ts"
+import { UnrepresentableValue } from "./Hydration.ts"
 import { toProtocolError } from "./ValueCodec.ts"
 
 /** Receives the responses to one request, in order: records (PULL only), then one summary. */
@@ -30,6 +31,8 @@ export interface ResponseHandler {
   onSuccess(metadata: Readonly<Record<string, unknown>>): void
   onFailure(error: Neo4jError): void
   onIgnored(): void
+  /** A RECORD holding a value the driver cannot represent (without it: a protocol error). */
+  onUndecodable?(error: Neo4jResultError): void
 }
 
 /**
@@ -128,8 +131,47 @@ export interface GqlErrorCause {
   readonly gqlStatus: string | undefined
   readonly message: string
   readonly description: string | undefined
-  readonly diagnosticRecord: Readonly<Record<string, unknown>> | undefined
+  /** As sent, with `OPERATION`, `OPERATION_CODE` and `CURRENT_SCHEMA` defaults filled in. */
+  readonly diagnosticRecord: Readonly<Record<string, unknown>>
+  /** The diagnostic record's `_classification` when it is a known one, else `UNKNOWN`. */
+  readonly classification: GqlErrorClassification
+  /** The diagnostic record's `_classification` as sent, when it is a string. */
+  readonly rawClassification: string | undefined
   readonly cause: GqlErrorCause | undefined
+}
+
+/**
+ * The classification of a GQL error (the diagnostic record's `_classification`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type GqlErrorClassification = "CLIENT_ERROR" | "DATABASE_ERROR" | "TRANSIENT_ERROR" | "UNKNOWN"
+
+const ERROR_CLASSIFICATIONS: ReadonlySet<string> = new Set(["CLIENT_ERROR", "DATABASE_ERROR", "TRANSIENT_ERROR"])
+
+/** The GQL status of an error from a server that sends none (before Bolt 5.7). */
+const UNKNOWN_ERROR_STATUS = "50N42"
+
+const DIAGNOSTIC_RECORD_DEFAULTS = { OPERATION: "", OPERATION_CODE: "0", CURRENT_SCHEMA: "/" } as const
+
+/** The GQL fields of an error or cause, polyfilled where the server sent none (as the official drivers do). */
+const gqlFields = (metadata: Readonly<Record<string, unknown>>, message: string) => {
+  const diagnosticRecord: Readonly<Record<string, unknown>> = {
+    ...DIAGNOSTIC_RECORD_DEFAULTS,
+    ...(isMap(metadata.diagnostic_record) ? metadata.diagnostic_record : {})
+  }
+  const rawClassification = optionalString(diagnosticRecord._classification)
+  return {
+    gqlStatus: optionalString(metadata.gql_status) ?? UNKNOWN_ERROR_STATUS,
+    description: optionalString(metadata.description) ??
+      `error: general processing exception - unexpected error. ${message}`,
+    diagnosticRecord,
+    classification: rawClassification !== undefined && ERROR_CLASSIFICATIONS.has(rawClassification)
+      ? rawClassification as GqlErrorClassification
+      : "UNKNOWN" as const,
+    rawClassification
+  }
 }
 
 const IGNORED: IgnoredMessage = { _tag: "Ignored" }
@@ -176,7 +218,7 @@ export const decodeRecordFields = (
   bytes: Uint8Array,
   start: number = 0,
   end: number = bytes.length
-): ReadonlyArray<unknown> | Neo4jProtocolError | undefined => {
+): ReadonlyArray<unknown> | Neo4jProtocolError | Neo4jResultError | undefined => {
   if (!isRecord(bytes, start, end)) return undefined
   try {
     reader.reset(bytes, start + HEADER_BYTES, end)
@@ -184,6 +226,9 @@ export const decodeRecordFields = (
     if (!Array.isArray(fields)) return protocolError("RECORD data is not a list", HEADER_BYTES)
     return reader.remaining() === 0 ? fields : trailing("RECORD", reader, start)
   } catch (error) {
+    if (error instanceof UnrepresentableValue) {
+      return new Neo4jResultError({ reason: "UndecodableValue", message: `A record holds ${error.message}` })
+    }
     if (start !== 0) return decodeRecordFields(reader, bytes.subarray(start, end))
     if (isPackStreamDecodeError(error)) return toProtocolError(error)
     return new Neo4jProtocolError({ message: `Could not decode a RECORD: ${String(error)}`, cause: error })
@@ -252,12 +297,16 @@ export const failureError = (metadata: unknown): Neo4jError | Neo4jProtocolError
   if (!isMap(metadata)) return protocolError("FAILURE metadata is not a map")
   const code = optionalString(metadata.neo4j_code) ?? optionalString(metadata.code)
   if (code === undefined) return protocolError("FAILURE metadata has no code")
+  const message = optionalString(metadata.message) ?? ""
+  const gql = gqlFields(metadata, message)
   const fields: ServerErrorFields = {
     code,
-    message: optionalString(metadata.message) ?? "",
-    gqlStatus: optionalString(metadata.gql_status),
-    gqlStatusDescription: optionalString(metadata.description),
-    diagnosticRecord: isMap(metadata.diagnostic_record) ? metadata.diagnostic_record : undefined,
+    message,
+    gqlStatus: gql.gqlStatus,
+    gqlStatusDescription: gql.description,
+    diagnosticRecord: gql.diagnosticRecord,
+    classification: gql.classification,
+    rawClassification: gql.rawClassification,
     cause: gqlCause(metadata.cause, 0)
   }
   return fromServerFailure(fields)
@@ -265,12 +314,16 @@ export const failureError = (metadata: unknown): Neo4jError | Neo4jProtocolError
 
 const gqlCause = (value: unknown, depth: number): GqlErrorCause | undefined => {
   if (!isMap(value) || depth >= MAX_CAUSE_DEPTH) return undefined
+  const message = optionalString(value.message) ?? ""
+  const gql = gqlFields(value, message)
   return {
     _tag: "GqlErrorCause",
-    gqlStatus: optionalString(value.gql_status),
-    message: optionalString(value.message) ?? "",
-    description: optionalString(value.description),
-    diagnosticRecord: isMap(value.diagnostic_record) ? value.diagnostic_record : undefined,
+    gqlStatus: gql.gqlStatus,
+    message,
+    description: gql.description,
+    diagnosticRecord: gql.diagnosticRecord,
+    classification: gql.classification,
+    rawClassification: gql.rawClassification,
     cause: gqlCause(value.cause, depth + 1)
   }
 }

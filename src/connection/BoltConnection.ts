@@ -32,6 +32,7 @@ import {
   Neo4jConnectionError,
   type Neo4jError,
   Neo4jProtocolError,
+  Neo4jResultError,
   Neo4jUsageError
 } from "../Neo4jError.ts"
 import type { ServerInfo } from "../Neo4jSummary.ts"
@@ -351,9 +352,10 @@ export class BoltConnection implements Protocol {
 
   /**
    * Decodes the fields of a RECORD body a handler kept undecoded (`bytes[start, end)`). A body that
-   * does not decode breaks the connection, as it would have when received.
+   * does not decode breaks the connection, as it would have when received; a well-formed value the
+   * driver cannot represent (`Neo4jResultError` `UndecodableValue`) does not.
    */
-  decodeRecord(bytes: Uint8Array, start: number, end: number): ReadonlyArray<unknown> | Neo4jProtocolError {
+  decodeRecord(bytes: Uint8Array, start: number, end: number): ReadonlyArray<unknown> | Neo4jProtocolError | Neo4jResultError {
     const fields = Responses.decodeRecordFields(this.#reader, bytes, start, end) ??
       new Neo4jProtocolError({ message: "A kept RECORD body is not a RECORD" })
     if (fields instanceof Neo4jProtocolError) this.markBroken(fields)
@@ -376,6 +378,12 @@ export class BoltConnection implements Protocol {
       const fields = Responses.decodeRecordFields(this.#reader, body)
       if (fields !== undefined) {
         if (fields instanceof Neo4jProtocolError) return fields
+        // A value the driver cannot represent costs its result, not the connection.
+        if (fields instanceof Neo4jResultError) {
+          if (handler.onUndecodable === undefined) return new Neo4jProtocolError({ message: fields.message })
+          handler.onUndecodable(fields)
+          return undefined
+        }
         handler.onRecord(fields)
         return undefined
       }
@@ -458,15 +466,25 @@ export class BoltConnection implements Protocol {
     const error = this.enqueue((w, ctx) => Requests.begin(w, extra, ctx), begun)
     if (error !== undefined) return error
     this.#inTransaction = true
+    this.#latestInTransaction = undefined
     return begun
   }
 
-  /** RUN in the open transaction, queued (the result's first read adds the PULL and flushes). */
+  /**
+   * RUN in the open transaction, queued (the result's first read adds the PULL and flushes). The
+   * new result is the transaction's latest: the one before it names its `qid` from now on.
+   */
   run(spec: QuerySpec): QueryResult | Neo4jUsageError {
     const result = new QueryResult(this, spec)
-    return this.enqueue((w, ctx) => Requests.run(w, { query: spec.query, parameters: spec.parameters }, ctx), result.runHandler) ??
-      result
+    const error = this.enqueue((w, ctx) => Requests.run(w, { query: spec.query, parameters: spec.parameters }, ctx), result.runHandler)
+    if (error !== undefined) return error
+    if (this.#latestInTransaction !== undefined) this.#latestInTransaction.isLatest = false
+    this.#latestInTransaction = result
+    return result
   }
+
+  /** The transaction's latest query (see {@link run}); cleared when a transaction begins or ends. */
+  #latestInTransaction: QueryResult | undefined = undefined
 
   /**
    * COMMIT, sent alone and awaited. A connection lost after COMMIT went out leaves the outcome
@@ -494,14 +512,16 @@ export class BoltConnection implements Protocol {
 
   readonly #transactionEnded = Effect.sync(() => {
     this.#inTransaction = false
+    this.#latestInTransaction = undefined
   })
 
   /**
-   * `executeQuery`'s transaction: (TELEMETRY,) BEGIN, RUN and PULL (all) in one write, awaited
-   * until BEGIN is answered and the result is complete. With `pipelineCommit` (reads), COMMIT goes
-   * in the same write: one round trip, and a connection lost on the way is safely retried (a read
-   * commits nothing). Otherwise (writes) `commit` sends COMMIT only once the result is complete, so
-   * a connection lost before it is retried and one lost during it is reported as
+   * `executeQuery`'s transaction: (TELEMETRY,) BEGIN, RUN and the first PULL (of the spec's fetch
+   * size) in one write, awaited until BEGIN is answered and the first batch (or the whole result)
+   * is in; the caller reads the rest. With `pipelineCommit` (reads that pull everything, fetch size
+   * -1), COMMIT goes in the same write: one round trip, and a connection lost on the way is safely
+   * retried (a read commits nothing). Otherwise `commit` sends COMMIT only once the result is
+   * complete, so a connection lost before it is retried and one lost during it is reported as
    * CommitOutcomeUnknown (see {@link commit}).
    */
   queryInTransaction(
@@ -526,7 +546,8 @@ export class BoltConnection implements Protocol {
         Effect.suspend(() => pipelinedCommit.result())
       ).pipe(Effect.tap(this.#transactionEnded))
       return this.flush.pipe(
-        Effect.andThen(this.pump(() => begin.done && result.finished)),
+        // The first batch (or BEGIN's failure): the caller reads the rest.
+        Effect.andThen(this.pump(() => begin.done && (result.finished || result.inFlight === 0))),
         Effect.andThen(Effect.suspend(() =>
           begin.error !== undefined ? Effect.fail(begin.error) : Effect.succeed({ begun: begin.metadata, result, commit })
         ))

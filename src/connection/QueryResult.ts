@@ -10,7 +10,7 @@ import * as Requests from "../bolt/Requests.ts"
 import type { MessageWriter } from "../bolt/MessageWriter.ts"
 import type { ResponseHandler } from "../bolt/Responses.ts"
 import type { Neo4jConnectionError, Neo4jError, Neo4jUsageError } from "../Neo4jError.ts"
-import { Neo4jProtocolError } from "../Neo4jError.ts"
+import { Neo4jProtocolError, Neo4jResultError } from "../Neo4jError.ts"
 import { Neo4jRecord, RecordShape } from "../Neo4jRecord.ts"
 import * as Neo4jSummary from "../Neo4jSummary.ts"
 import type { ServerInfo } from "../Neo4jSummary.ts"
@@ -29,7 +29,7 @@ export interface ResultConnection {
   ): Neo4jUsageError | undefined
   readonly flush: Effect.Effect<void, Neo4jConnectionError>
   pump(until: () => boolean): Effect.Effect<void, Neo4jConnectionError | Neo4jProtocolError>
-  decodeRecord(bytes: Uint8Array, start: number, end: number): ReadonlyArray<unknown> | Neo4jProtocolError
+  decodeRecord(bytes: Uint8Array, start: number, end: number): ReadonlyArray<unknown> | Neo4jProtocolError | Neo4jResultError
 }
 
 /**
@@ -49,6 +49,14 @@ export interface ResultStream {
   readonly broken: boolean
   /** Keeps records undecoded until read (call before the first read). */
   streamed(): void
+  /** Whether {@link nextBatch} asks for the next batch as soon as it hands one out (default true). */
+  prefetch: boolean
+  /** PULL/DISCARD requests sent and not yet answered. */
+  readonly inFlight: number
+  /** Ends the result with `error` without asking for more (its transaction failed). */
+  terminate(error: Neo4jError): void
+  /** Asks for the first batch, sends what is queued, and waits for the keys (or the failure). */
+  readonly open: Effect.Effect<ReadonlyArray<string>, Neo4jError>
   readonly nextBatch: Effect.Effect<NonEmptyReadonlyArray<Neo4jRecord>, Neo4jError | Cause.Done>
   readonly collect: Effect.Effect<Array<Neo4jRecord>, Neo4jError>
   readonly consume: Effect.Effect<Neo4jSummary.ResultSummary, Neo4jError>
@@ -96,6 +104,13 @@ export class QueryResult implements ResultStream {
   hasMore = true
   /** The consumer gave up on the records: the ones still arriving are dropped. */
   discarding = false
+  /** Whether {@link nextBatch} asks for the next batch as soon as it hands one out. */
+  prefetch = true
+  /**
+   * Whether this is the latest query of its transaction: PULL/DISCARD then leave `qid` out (the
+   * server's default), as the official drivers do; an earlier query's result names its `qid`.
+   */
+  isLatest = true
 
   readonly runHandler: ResponseHandler
   readonly pullHandler: ResponseHandler
@@ -134,6 +149,10 @@ export class QueryResult implements ResultStream {
         this.inFlight--
         if (metadata.has_more === true) return
         this.hasMore = false
+        const type = metadata.type
+        if (type !== undefined && type !== "r" && type !== "w" && type !== "rw" && type !== "s") {
+          return fail(new Neo4jProtocolError({ message: `The server sent an unknown query type ${JSON.stringify(type)}` }))
+        }
         this.finalMetadata = metadata
       },
       onFailure: (error) => {
@@ -145,6 +164,10 @@ export class QueryResult implements ResultStream {
         // RUN failed first (its error is kept); otherwise the stream was reset under us.
         if (this.error === undefined) ignored()
         else fail(this.error)
+      },
+      // Decoded on arrival (an eager result): the result fails, the rest of the PULL still arrives.
+      onUndecodable: (error) => {
+        if (!this.discarding) this.error ??= error
       }
     }
   }
@@ -166,8 +189,10 @@ export class QueryResult implements ResultStream {
    * Takes the records waiting: the decoded buffer, else up to `maxBytes` of undecoded records (at
    * least one) decoded now; `undefined` when none wait. A record that does not decode ends the
    * result with that protocol error (the connection is then broken) after the records before it.
+   * A record holding a value the driver cannot represent is given as its `Neo4jResultError`
+   * instead, in its place: the records before it first, the ones after it on the next take.
    */
-  #take(maxBytes: number): NonEmptyReadonlyArray<Neo4jRecord> | undefined {
+  #take(maxBytes: number): NonEmptyReadonlyArray<Neo4jRecord> | Neo4jResultError | undefined {
     if (this.buffer.length > 0) {
       const batch = this.buffer as unknown as NonEmptyReadonlyArray<Neo4jRecord>
       this.buffer = []
@@ -180,6 +205,11 @@ export class QueryResult implements ResultStream {
     const batch: Array<Neo4jRecord> = []
     do {
       const fields = this.connection.decodeRecord(raw.bytes, raw.start, raw.end)
+      if (fields instanceof Neo4jResultError) {
+        if (batch.length > 0) break
+        raw.skip()
+        return fields
+      }
       if (fields instanceof Neo4jProtocolError) {
         this.error ??= fields
         this.hasMore = false
@@ -201,15 +231,34 @@ export class QueryResult implements ResultStream {
     return this.error !== undefined || (!this.hasMore && this.inFlight === 0)
   }
 
+  /**
+   * Ends the result with `error` without asking the server for more (its transaction failed):
+   * records already received stay readable, then `error`.
+   */
+  terminate(error: Neo4jError): void {
+    this.error ??= error
+    this.hasMore = false
+  }
+
   /** Queues a PULL for the next batch (not flushed). */
   requestMore(): void {
     if (this.inFlight > 0 || this.discarding || !this.hasMore || this.error !== undefined) return
     this.inFlight++
+    // Latest when enqueued is latest when the server reads it (requests are answered in order).
+    const latest = this.isLatest
     const error = this.connection.enqueue(
-      (w) => Requests.pull(w, { n: this.spec.fetchSize, qid: this.qid }),
+      (w) => Requests.pull(w, { n: this.spec.fetchSize, qid: latest ? NO_QID : this.qid }),
       this.pullHandler
     )
     if (error !== undefined) this.error = error
+  }
+
+  /** {@link ResultStream.open}: the first PULL, the flush, then the keys. */
+  get open(): Effect.Effect<ReadonlyArray<string>, Neo4jError> {
+    return Effect.suspend(() => {
+      this.requestMore()
+      return Effect.andThen(this.connection.flush, this.keys)
+    })
   }
 
   /** Queues a DISCARD of everything left (not flushed). */
@@ -219,15 +268,22 @@ export class QueryResult implements ResultStream {
     this.raw?.clear()
     if (!this.hasMore || this.error !== undefined) return
     this.inFlight++
-    const error = this.connection.enqueue((w) => Requests.discard(w, { n: -1, qid: this.qid }), this.pullHandler)
+    const latest = this.isLatest
+    const error = this.connection.enqueue(
+      (w) => Requests.discard(w, { n: -1, qid: latest ? NO_QID : this.qid }),
+      this.pullHandler
+    )
     if (error !== undefined) this.error = error
   }
 
-  /** Waits for the keys (RUN SUCCESS) or the failure of the query. */
+  /**
+   * Waits for the keys (RUN SUCCESS) or the failure of the query. A query that started and then
+   * failed on PULL still has its keys (the failure comes with the records).
+   */
   get keys(): Effect.Effect<ReadonlyArray<string>, Neo4jError> {
     return Effect.suspend(() => {
-      if (this.error !== undefined) return Effect.fail(this.error)
       if (this.shape !== undefined) return Effect.succeed(this.shape.keys)
+      if (this.error !== undefined) return Effect.fail(this.error)
       return Effect.flatMap(
         this.connection.pump(() => this.shape !== undefined || this.error !== undefined),
         () => this.keys
@@ -244,8 +300,9 @@ export class QueryResult implements ResultStream {
   get nextBatch(): Effect.Effect<NonEmptyReadonlyArray<Neo4jRecord>, Neo4jError | Cause.Done> {
     return Effect.suspend(() => {
       const batch = this.#take(CHUNK_BYTES)
+      if (batch instanceof Neo4jResultError) return Effect.fail(batch)
       if (batch !== undefined) {
-        if (this.inFlight === 0 && this.hasMore && this.error === undefined) {
+        if (this.prefetch && this.inFlight === 0 && this.hasMore && this.error === undefined) {
           this.requestMore()
           return Effect.as(Effect.ignore(this.connection.flush), batch)
         }
@@ -268,9 +325,11 @@ export class QueryResult implements ResultStream {
       if (this.finished) {
         const records = this.buffer
         this.buffer = []
-        // A streamed result read to the end (not how the driver uses it, but kept correct).
-        const rest = this.#take(Infinity)
-        if (rest !== undefined) for (const record of rest) records.push(record)
+        // A streamed result read to the end (a cursor's `list`).
+        for (let rest = this.#take(Infinity); rest !== undefined; rest = this.#take(Infinity)) {
+          if (rest instanceof Neo4jResultError) return Effect.fail(rest)
+          for (const record of rest) records.push(record)
+        }
         return this.error !== undefined ? Effect.fail(this.error) : Effect.succeed(records)
       }
       this.requestMore()
@@ -281,9 +340,22 @@ export class QueryResult implements ResultStream {
     })
   }
 
-  /** Discards the rest and waits for the final metadata. */
+  /**
+   * Discards the rest and waits for the final metadata. A PULL on its way is answered first (its
+   * records dropped): DISCARD goes only if that answer says the server has more, as the official
+   * drivers do.
+   */
   get consume(): Effect.Effect<Neo4jSummary.ResultSummary, Neo4jError> {
     return Effect.suspend(() => {
+      if (this.inFlight > 0 && this.error === undefined) {
+        this.discarding = true
+        this.buffer = []
+        this.raw?.clear()
+        return this.connection.flush.pipe(
+          Effect.andThen(this.connection.pump(() => this.inFlight === 0 || this.error !== undefined)),
+          Effect.andThen(this.consume)
+        )
+      }
       this.discardRest()
       return this.connection.flush.pipe(
         Effect.andThen(this.connection.pump(() => this.finished)),

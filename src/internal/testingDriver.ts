@@ -14,7 +14,7 @@ import * as Bookmarks from "../Neo4jBookmarks.ts"
 import type { RetrySchedule } from "../Neo4jConfig.ts"
 import { isRetryable, type Neo4jError, Neo4jUsageError } from "../Neo4jError.ts"
 import type { Neo4jRecord } from "../Neo4jRecord.ts"
-import type { EagerResult } from "../Neo4jResult.ts"
+import { cursorOf, type EagerResult, type ResultCursor } from "../Neo4jResult.ts"
 import * as Neo4jCypher from "../Neo4jCypher.ts"
 import * as Neo4jSession from "../Neo4jSession.ts"
 import type { ServerInfo } from "../Neo4jSummary.ts"
@@ -26,7 +26,15 @@ import type { ServerInfo } from "../Neo4jSummary.ts"
  * @since 0.1.0
  * @category models
  */
-export type QueryApi = "executeQuery" | "session.run" | "session.stream" | "tx.run" | "tx.stream" | "stream"
+export type QueryApi =
+  | "executeQuery"
+  | "session.run"
+  | "session.stream"
+  | "session.cursor"
+  | "tx.run"
+  | "tx.stream"
+  | "tx.cursor"
+  | "stream"
 
 /**
  * Read or write.
@@ -124,6 +132,8 @@ const openTransaction = (
         guard(tx.run(...text(query, parameters), "tx.run")) as Effect.Effect<EagerResult<T>, Neo4jError>,
       stream: <T extends Record<string, unknown> = Record<string, unknown>>(query: string | Neo4jCypher.Statement, parameters?: Neo4jSession.Parameters) =>
         eagerStream<T>(guard(tx.run(...text(query, parameters), "tx.stream"))),
+      cursor: <T extends Record<string, unknown> = Record<string, unknown>>(query: string | Neo4jCypher.Statement, parameters?: Neo4jSession.Parameters) =>
+        Effect.map(guard(tx.run(...text(query, parameters), "tx.cursor")), (eager) => cursorOf(eager) as ResultCursor<T>),
       commit: end(tx.commit, "committed"),
       rollback: end(tx.rollback, "rolledBack"),
       isOpen: Effect.sync(() => state === "open")
@@ -168,6 +178,15 @@ const makeSession = (backend: Backend, sessionConfig: Neo4jSession.SessionConfig
       parameters?: Neo4jSession.Parameters,
       config?: Neo4jSession.TransactionConfig
     ) => eagerStream<T>(backend.autoCommit(...text(query, parameters), context("session.stream", config))),
+    cursor: <T extends Record<string, unknown> = Record<string, unknown>>(
+      query: string | Neo4jCypher.Statement,
+      parameters?: Neo4jSession.Parameters,
+      config?: Neo4jSession.TransactionConfig
+    ) =>
+      Effect.map(
+        backend.autoCommit(...text(query, parameters), context("session.cursor", config)),
+        (eager) => cursorOf(eager) as ResultCursor<T>
+      ),
     beginTransaction: (config) => openTransaction(backend, { mode: defaultMode, database, config, managed: false }),
     executeRead: transactionFunction("READ"),
     executeWrite: transactionFunction("WRITE"),

@@ -10,7 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as ValueCodec from "../../src/bolt/ValueCodec.ts"
 import * as Chunking from "../../src/bolt/Chunking.ts"
 import * as Responses from "../../src/bolt/Responses.ts"
-import { Neo4jProtocolError } from "../../src/Neo4jError.ts"
+import { Neo4jProtocolError, Neo4jResultError } from "../../src/Neo4jError.ts"
 import { bolt44Options, bolt61Options } from "../../src/bolt/ValueCodec.ts"
 import { PackStreamWriter } from "../../src/packstream/Writer.ts"
 import { fromHex, toHex } from "./hex.ts"
@@ -240,7 +240,10 @@ const runSlice = (slice: number, tally: Tally): void => {
           const r = Responses.decode(reader, body)
           if (fields !== undefined) {
             const viaDecode = r instanceof Neo4jProtocolError ? r : r._tag === "Record" ? "record" : r._tag
-            const viaFastPath = fields instanceof Neo4jProtocolError ? fields : "record"
+            // A value the driver cannot represent: the fast path fails the record only, decode the message.
+            const viaFastPath = fields instanceof Neo4jProtocolError || fields instanceof Neo4jResultError
+              ? new Neo4jProtocolError({ message: fields.message })
+              : "record"
             if ((viaDecode instanceof Neo4jProtocolError) !== (viaFastPath instanceof Neo4jProtocolError)) {
               throw new Error(`decodeRecordFields and decode disagree: ${String(viaFastPath)} vs ${String(viaDecode)}`)
             }

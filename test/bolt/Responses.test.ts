@@ -101,9 +101,26 @@ describe("FAILURE mapping", () => {
     assert.strictEqual(cause._tag, "GqlErrorCause")
     assert.strictEqual(cause.gqlStatus, "42I06")
     assert.strictEqual(cause.message, "Invalid input 'RETRUN', expected: 'RETURN'")
-    assert.deepStrictEqual(cause.diagnosticRecord, { _position: { offset: 0, line: 1, column: 1 } })
+    assert.deepStrictEqual(cause.diagnosticRecord, {
+      OPERATION: "",
+      OPERATION_CODE: "0",
+      CURRENT_SCHEMA: "/",
+      _position: { offset: 0, line: 1, column: 1 }
+    })
+    assert.strictEqual(e.classification, "CLIENT_ERROR")
+    assert.strictEqual(cause.classification, "UNKNOWN")
+    assert.isUndefined(cause.rawClassification)
     assert.strictEqual(cause.cause?.message, "inner")
     assert.isUndefined(cause.cause?.cause)
+  })
+
+  it("a legacy FAILURE gets the GQL fields of an unknown error, as from the official drivers", () => {
+    const e = failure({ code: "Neo.ClientError.User.Uncool", message: "Not cool" }) as Neo4jClientError
+    assert.strictEqual(e.gqlStatus, "50N42")
+    assert.strictEqual(e.gqlStatusDescription, "error: general processing exception - unexpected error. Not cool")
+    assert.deepStrictEqual(e.diagnosticRecord, { OPERATION: "", OPERATION_CODE: "0", CURRENT_SCHEMA: "/" })
+    assert.strictEqual(e.classification, "UNKNOWN")
+    assert.isUndefined(e.rawClassification)
   })
 
   it("neo4j_code wins over code; missing message becomes empty", () => {
@@ -207,6 +224,13 @@ describe("Metadata readers", () => {
       utcPatch: false,
       hints: { recvTimeoutSeconds: undefined, telemetryEnabled: false, ssrEnabled: false }
     })
+  })
+
+  it("HELLO: a server agent other than Neo4j/... is rejected, as the official drivers do", () => {
+    for (const agent of ["neo4j/4.1.0", "Neo4j4.3.0", "FooBar/4.3.0"]) {
+      assert.instanceOf(Metadata.hello({ server: agent }), Neo4jProtocolError, agent)
+    }
+    assert.strictEqual((Metadata.hello({ server: "Neo4j/Funky!" }) as { server?: string }).server, "Neo4j/Funky!")
   })
 
   it("RUN: fields, t_first, qid, db", () => {

@@ -32,6 +32,9 @@ class FakeResult implements ResultStream {
   finalMetadata: Metadata | undefined = undefined
   finished = false
   broken = false
+  prefetch = true
+  inFlight = 0
+  #terminated: Neo4jError | undefined = undefined
   readonly #spec: QuerySpec
   readonly #rows: ReadonlyArray<ReadonlyArray<unknown>>
   readonly #failure: Neo4jError | undefined
@@ -53,10 +56,21 @@ class FakeResult implements ResultStream {
         this.finalMetadata = this.#final
       }
     }
-    return this.#failure
+    return this.#terminated ?? this.#failure
   }
 
   streamed(): void {}
+
+  terminate(error: Neo4jError): void {
+    this.#terminated ??= error
+  }
+
+  get open(): Effect.Effect<ReadonlyArray<string>, Neo4jError> {
+    return Effect.suspend(() => {
+      const failure = this.#answered()
+      return failure === undefined ? Effect.succeed(this.shape?.keys ?? []) : Effect.fail(failure)
+    })
+  }
 
   get nextBatch(): Effect.Effect<NonEmptyReadonlyArray<Neo4jRecord>, Neo4jError | Cause.Done> {
     return Effect.suspend((): Effect.Effect<NonEmptyReadonlyArray<Neo4jRecord>, Neo4jError | Cause.Done> => {
@@ -187,7 +201,7 @@ const fakeDriver = (connection: FakeProtocol, retry: Schedule.Schedule<unknown, 
 const transient = new Neo4jTransientError({ code: "Neo.TransientError.Transaction.DeadlockDetected", message: "deadlock" })
 
 describe("session logic over the protocol seam", () => {
-  it.effect("a failed query fails the transaction: COMMIT and ROLLBACK are not sent and fail with its error", () =>
+  it.effect("a failed query fails the transaction: COMMIT fails with its error, ROLLBACK succeeds without being sent", () =>
     Effect.gen(function*() {
       const connection = new FakeProtocol()
       connection.answers.set("BAD", { failure: transient })
@@ -198,7 +212,8 @@ describe("session logic over the protocol seam", () => {
         assert.strictEqual(failed, transient)
         assert.isFalse(yield* tx.isOpen)
         assert.strictEqual(yield* Effect.flip(tx.commit), transient)
-        assert.strictEqual(yield* Effect.flip(tx.rollback), transient)
+        // The server ended the transaction with the failure, as the official drivers take it.
+        yield* tx.rollback
       }))
       // Nor on scope close: the pool's RESET ends the failed transaction.
       assert.deepStrictEqual(connection.log, ["begin", "run BAD"])
@@ -221,7 +236,7 @@ describe("session logic over the protocol seam", () => {
       assert.deepStrictEqual(connection.log, ["begin", "run RETURN 1 AS n", "commit"])
     }))
 
-  it.effect("a transaction left open rolls back when its scope closes, unless requests are unanswered", () =>
+  it.effect("a transaction left open rolls back when its scope closes, unless interrupted or requests are unanswered", () =>
     Effect.gen(function*() {
       const idle = new FakeProtocol()
       yield* Effect.scoped(Effect.asVoid(Neo4jSession.make(fakeDriver(idle)).beginTransaction()))
@@ -232,12 +247,19 @@ describe("session logic over the protocol seam", () => {
       yield* Effect.scoped(Effect.asVoid(Neo4jSession.make(fakeDriver(busy)).beginTransaction()))
       assert.deepStrictEqual(busy.log, ["begin"])
 
-      // Closed by a failure: nothing sent (the RESET on release rolls back).
+      // Closed by the work's failure: ROLLBACK, as the official drivers send it.
       const failing = new FakeProtocol()
+      const failed = yield* Scope.make()
+      yield* Scope.provide(Neo4jSession.make(fakeDriver(failing)).beginTransaction(), failed)
+      yield* Scope.close(failed, Exit.fail("boom"))
+      assert.deepStrictEqual(failing.log, ["begin", "rollback"])
+
+      // Interrupted: nothing sent (the RESET on release rolls back, without waiting for an answer here).
+      const interrupted = new FakeProtocol()
       const scope = yield* Scope.make()
-      yield* Scope.provide(Neo4jSession.make(fakeDriver(failing)).beginTransaction(), scope)
-      yield* Scope.close(scope, Exit.fail("boom"))
-      assert.deepStrictEqual(failing.log, ["begin"])
+      yield* Scope.provide(Neo4jSession.make(fakeDriver(interrupted)).beginTransaction(), scope)
+      yield* Scope.close(scope, Exit.interrupt(1))
+      assert.deepStrictEqual(interrupted.log, ["begin"])
     }))
 
   it.effect("a failed BEGIN explains the IGNORED query after it", () =>

@@ -17,7 +17,7 @@ const runSuccess = S.success({ fields: ["n"], t_first: 1 })
 const records = (type: "r" | "w") => S.messages({ _tag: "RECORD", values: [1] }, { _tag: "SUCCESS", metadata: { type, t_last: 1 } })
 
 describe("pipelining", () => {
-  it.effect("executeQuery as a read sends BEGIN, RUN, PULL and COMMIT before waiting for any answer", () =>
+  it.effect("executeQuery as a read with fetchSize -1 sends BEGIN, RUN, PULL and COMMIT before waiting for any answer", () =>
     Effect.gen(function*() {
       const server = yield* StubServer.make(
         Stub.connection(
@@ -33,6 +33,25 @@ describe("pipelining", () => {
         )
       )
       const query = Neo4j.executeQuery(QUERY, {}, { routing: "READ" })
+      valueOf((yield* drive(query.pipe(Effect.provide(driverLayer(server, { fetchSize: -1 }))))).exit)
+    }))
+
+  it.effect("executeQuery as a read with a fetch size sends BEGIN, RUN and PULL {n: fetch size}, COMMIT once the result is in", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello(),
+          C.begin(Stub.partial({ mode: "r" })),
+          C.run(QUERY),
+          C.pull(Stub.partial({ n: 1000 })),
+          S.success(),
+          runSuccess,
+          records("r"),
+          C.commit(),
+          S.success({ bookmark: "bm:read" })
+        )
+      )
+      const query = Neo4j.executeQuery(QUERY, {}, { routing: "READ" })
       valueOf((yield* drive(query.pipe(Effect.provide(driverLayer(server))))).exit)
     }))
 
@@ -43,7 +62,7 @@ describe("pipelining", () => {
           Stub.handshakeAndHello(),
           C.begin(Stub.partial({ mode: Stub.absent })),
           C.run(QUERY),
-          C.pull(Stub.partial({ n: -1 })),
+          C.pull(Stub.partial({ n: 1000 })),
           S.success(),
           runSuccess,
           records("w"),

@@ -7,24 +7,25 @@
  * function, a bookmark supplier, a token manager, a resolver), the backend sends TestKit the
  * callback request as a response and keeps reading; the completion arrives as the next request.
  *
- * Results: the public API gives keys and a summary only to eager results (`run`), so SessionRun
- * and TransactionRun read the whole result (PULL batches of the fetch size) before answering;
- * ResultNext then walks the buffered records. Streaming results without summary is the
- * "missing API" recorded in skips.ts.
+ * Results: SessionRun and TransactionRun open a `ResultCursor` (keys once the query has started,
+ * records on demand, summary at the end); the Result* requests map to its methods. An auto-commit
+ * cursor lives in its session's scope, so closing the session discards what is left.
  */
 import * as net from "node:net"
-import { Duration, Effect, Exit, Cause, Scope } from "effect"
+import { Duration, Effect, Exit, Cause, Option, Scope } from "effect"
 import {
   Neo4j,
   Neo4jAuth,
   Neo4jBookmarks,
   Neo4jConfig,
+  type Neo4jRecord,
   type Neo4jResult,
   type Neo4jSession,
-  type Neo4jSummary
+  type Neo4jSummary,
+  Neo4jValue
 } from "../../src/index.ts"
 import { fromDriver, paramsToDriver, type Tagged, UnsupportedValue } from "./cypher.ts"
-import { features, skipReason } from "./skips.ts"
+import { features, hasSkippedSubtests, skipReason, subtestSkipReason } from "./skips.ts"
 
 type Data = Record<string, any>
 type Send = (name: string, data?: Data) => void
@@ -32,12 +33,6 @@ type Send = (name: string, data?: Data) => void
 /** A failure of code the test controls (a retryable work function told to fail). */
 class FrontendFailure extends Error {}
 
-interface Buffered {
-  readonly keys: ReadonlyArray<string>
-  readonly records: Array<ReadonlyArray<unknown>>
-  readonly summary: Neo4jSummary.ResultSummary
-  index: number
-}
 
 /** One TestKit connection: its ids for everything it created. */
 class Connection {
@@ -45,7 +40,7 @@ class Connection {
   private readonly drivers = new Map<string, { driver: Neo4j.Neo4jDriver; scope: Scope.Closeable }>()
   private readonly sessions = new Map<string, { session: Neo4jSession.Neo4jSession; scope: Scope.Closeable; driverId: string }>()
   private readonly txs = new Map<string, { tx: Neo4jSession.Neo4jTransaction; scope: Scope.Closeable | undefined }>()
-  private readonly results = new Map<string, Buffered>()
+  private readonly results = new Map<string, Neo4jResult.ResultCursor>()
   private readonly errors = new Map<string, unknown>()
   private readonly bookmarkManagers = new Map<string, Neo4jBookmarks.BookmarkManager>()
   private readonly authManagers = new Map<string, Neo4jAuth.AuthTokenManager>()
@@ -110,7 +105,10 @@ class Connection {
         retryable: Boolean(e.isRetryable),
         gqlStatus: e.gqlStatus ?? null,
         statusDescription: e.gqlStatusDescription ?? null,
-        diagnosticRecord: e.diagnosticRecord === undefined ? null : fromDriverMap(e.diagnosticRecord)
+        diagnosticRecord: e.diagnosticRecord === undefined ? null : fromDriverMap(e.diagnosticRecord),
+        classification: e.classification ?? null,
+        rawClassification: e.rawClassification ?? null,
+        cause: gqlCause(e.cause)
       })
     }
     this.send("BackendError", { msg: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })
@@ -165,21 +163,21 @@ class Connection {
     return entry.tx
   }
 
-  private result(id: string): Buffered {
+  private result(id: string): Neo4jResult.ResultCursor {
     const entry = this.results.get(String(id))
     if (entry === undefined) throw new Error(`no result ${id}`)
     return entry
   }
 
-  private newResult(eager: Neo4jResult.EagerResult): void {
+  private newResult(cursor: Neo4jResult.ResultCursor): void {
     const id = this.id()
-    this.results.set(id, {
-      keys: eager.keys,
-      records: eager.records.map((r) => r.values),
-      summary: eager.summary,
-      index: 0
-    })
-    this.send("Result", { id, keys: eager.keys })
+    this.results.set(id, cursor)
+    this.send("Result", { id, keys: cursor.keys })
+  }
+
+  private sendRecord(record: Option.Option<Neo4jRecord.Neo4jRecord>): void {
+    if (Option.isNone(record)) return this.send("NullRecord")
+    this.send("Record", { values: record.value.values.map(fromDriver) })
   }
 
   private txConfig(d: Data): Neo4jSession.TransactionConfig {
@@ -297,10 +295,13 @@ class Connection {
     switch (name) {
       case "StartTest": {
         const reason = skipReason(d.testName)
+        if (reason !== undefined) return this.send("SkipTest", { reason })
+        return this.send(hasSkippedSubtests(d.testName) ? "RunSubTests" : "RunTest")
+      }
+      case "StartSubTest": {
+        const reason = subtestSkipReason(d.testName, d.subtestArguments ?? {})
         return reason === undefined ? this.send("RunTest") : this.send("SkipTest", { reason })
       }
-      case "StartSubTest":
-        return this.send("RunTest")
       case "GetFeatures":
         return this.send("FeatureList", { features })
       case "NewDriver":
@@ -356,12 +357,14 @@ class Connection {
         return this.send("Session", { id: d.sessionId })
       }
       case "SessionRun": {
-        const { session } = this.session(d.sessionId)
-        return this.newResult(await this.run(session.run(d.cypher, paramsToDriver(d.params), this.txConfig(d))))
+        const { session, scope } = this.session(d.sessionId)
+        const cursor = session.cursor(d.cypher, paramsToDriver(d.params), this.txConfig(d))
+        return this.newResult(await this.run(Scope.provide(scope)(cursor)))
       }
       case "SessionBeginTransaction": {
-        const { session } = this.session(d.sessionId)
-        const scope = await Effect.runPromise(Scope.make())
+        const { session, scope: sessionScope } = this.session(d.sessionId)
+        // Closing the session closes (rolls back) its open transaction.
+        const scope = await Effect.runPromise(Scope.fork(sessionScope))
         const tx = await this.run(Scope.provide(scope)(session.beginTransaction(this.txConfig(d))))
         const id = this.id()
         this.txs.set(id, { tx, scope })
@@ -380,7 +383,7 @@ class Connection {
         return this.send("Bookmarks", { bookmarks })
       }
       case "TransactionRun":
-        return this.newResult(await this.run(this.tx(d.txId).run(d.cypher, paramsToDriver(d.params))))
+        return this.newResult(await this.run(this.tx(d.txId).cursor(d.cypher, paramsToDriver(d.params))))
       case "TransactionCommit":
         await this.run(this.tx(d.txId).commit)
         return this.send("Transaction", { id: d.txId })
@@ -392,24 +395,20 @@ class Connection {
         if (entry?.scope !== undefined) await Effect.runPromise(Scope.close(entry.scope, Exit.void))
         return this.send("Transaction", { id: d.txId })
       }
-      case "ResultNext": {
-        const result = this.result(d.resultId)
-        const record = result.records[result.index]
-        if (record === undefined) return this.send("NullRecord")
-        result.index++
-        return this.send("Record", { values: record.map(fromDriver) })
+      case "ResultNext":
+        return this.sendRecord(await this.run(this.result(d.resultId).next))
+      case "ResultPeek":
+        return this.sendRecord(await this.run(this.result(d.resultId).peek))
+      case "ResultSingle": {
+        const record = await this.run(this.result(d.resultId).single)
+        return this.send("Record", { values: record.values.map(fromDriver) })
       }
       case "ResultList": {
-        const result = this.result(d.resultId)
-        const rest = result.records.slice(result.index)
-        result.index = result.records.length
-        return this.send("RecordList", { records: rest.map((values) => ({ values: values.map(fromDriver) })) })
+        const records = await this.run(this.result(d.resultId).list)
+        return this.send("RecordList", { records: records.map((r) => ({ values: r.values.map(fromDriver) })) })
       }
-      case "ResultConsume": {
-        const result = this.result(d.resultId)
-        result.index = result.records.length
-        return this.send("Summary", summary(result.summary))
-      }
+      case "ResultConsume":
+        return this.send("Summary", summary(await this.run(this.result(d.resultId).consume)))
       case "ExecuteQuery": {
         const c: Data = d.config ?? {}
         const managerId = c.bookmarkManagerId
@@ -530,10 +529,52 @@ const toTestkitAuth = (token: Neo4jAuth.AuthToken): Tagged => ({
   data: Neo4jAuth.toWireMap(token)
 })
 
+/** A GQL error cause as TestKit's GqlError (null for none, or for a cause that is not one). */
+const gqlCause = (cause: unknown): Tagged | null => {
+  if (typeof cause !== "object" || cause === null || (cause as Data)._tag !== "GqlErrorCause") return null
+  const c = cause as Data
+  return {
+    name: "GqlError",
+    data: {
+      msg: c.message,
+      gqlStatus: c.gqlStatus ?? null,
+      statusDescription: c.description ?? null,
+      diagnosticRecord: fromDriverMap(c.diagnosticRecord),
+      classification: c.classification,
+      rawClassification: c.rawClassification ?? null,
+      cause: gqlCause(c.cause)
+    }
+  }
+}
+
 const fromDriverMap = (map: Readonly<Record<string, unknown>>): Record<string, Tagged> =>
   Object.fromEntries(Object.entries(map).map(([k, v]) => [k, fromDriver(v)]))
 
-const plan = (operator: Neo4jSummary.ResultSummary["plan"]): unknown => operator === undefined ? null : operator
+/** A driver value as plain JSON (plans carry plain values, not Cypher-typed ones). */
+const plain = (value: unknown): unknown => {
+  if (Neo4jValue.isFloat(value)) return value.value
+  if (Array.isArray(value)) return value.map(plain)
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]))
+  }
+  return value
+}
+
+/** A plan operator in the server's form: the profile fields only where the server sent them. */
+const plan = (operator: Neo4jSummary.PlanOperator | undefined): unknown =>
+  operator === undefined ? null : {
+    operatorType: operator.operatorType,
+    identifiers: operator.identifiers,
+    args: plain(operator.arguments),
+    children: operator.children.map(plan),
+    ...Object.fromEntries(
+      (["dbHits", "rows", "pageCacheHits", "pageCacheMisses", "pageCacheHitRatio", "time"] as const)
+        .filter((key) => operator[key] !== undefined)
+        .map((key) => [key, operator[key]])
+    )
+  }
+
+const position = (p: Neo4jSummary.InputPosition | undefined) => p === undefined ? {} : { position: p }
 
 const summary = (s: Neo4jSummary.ResultSummary): Data => ({
   serverInfo: { address: s.server.address, agent: s.server.agent, protocolVersion: s.server.protocolVersion },
@@ -541,15 +582,28 @@ const summary = (s: Neo4jSummary.ResultSummary): Data => ({
   database: s.database ?? null,
   query: { text: s.query.text, parameters: fromDriverMap(s.query.parameters) },
   queryType: s.queryType ?? null,
-  notifications: s.notifications.length === 0 ? null : s.notifications.map((n) => ({
-    ...n,
+  notifications: s.notifications.map((n) => ({
+    code: n.code,
+    title: n.title,
+    description: n.description,
+    severity: n.severity,
     rawSeverityLevel: n.severity,
-    severityLevel: n.severity,
+    severityLevel: n.severityLevel,
     rawCategory: n.category ?? "",
-    category: n.category ?? "UNKNOWN",
-    position: n.position ?? null
+    category: n.classification,
+    ...position(n.position)
   })),
-  gqlStatusObjects: s.gqlStatusObjects,
+  gqlStatusObjects: s.gqlStatusObjects.map((g) => ({
+    gqlStatus: g.gqlStatus,
+    statusDescription: g.statusDescription,
+    position: g.position ?? null,
+    classification: g.classification,
+    rawClassification: g.rawClassification ?? null,
+    severity: g.severity,
+    rawSeverity: g.rawSeverity ?? null,
+    diagnosticRecord: fromDriverMap(g.diagnosticRecord),
+    isNotification: g.isNotification
+  })),
   plan: plan(s.plan),
   profile: plan(s.profile),
   resultAvailableAfter: s.resultAvailableAfter ?? null,
