@@ -20,6 +20,7 @@ import * as Neo4jCypher from "./Neo4jCypher.ts"
 import { type Neo4jError, Neo4jConnectionError, type Neo4jUsageError } from "./Neo4jError.ts"
 import type { Neo4jRecord } from "./Neo4jRecord.ts"
 import type { EagerResult } from "./Neo4jResult.ts"
+import { type Telemetry, TelemetryApi, telemetryOf } from "./connection/Protocol.ts"
 import * as Neo4jSession from "./Neo4jSession.ts"
 import type { NotificationFilter, ServerInfo } from "./Neo4jSummary.ts"
 import * as Driver from "./internal/driver.ts"
@@ -120,7 +121,9 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
   driver: Driver.Driver,
   query: string,
   parameters: Neo4jSession.Parameters,
-  config: QueryConfig
+  config: QueryConfig,
+  /** Shared by the retries: TELEMETRY goes until the server has acknowledged it once. */
+  telemetry: Telemetry
 ): Effect.Effect<EagerResult<T>, Neo4jError> =>
   Effect.scoped(
     Effect.gen(function*() {
@@ -152,7 +155,7 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
         database: lease.database,
         impersonatedUser: config.impersonatedUser,
         notifications: config.notifications
-      }, mode === "READ" && fetchSize === -1)
+      }, mode === "READ" && fetchSize === -1, telemetry)
       yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun))
       const records = yield* result.collect
       const commitMetadata = yield* commit
@@ -236,7 +239,14 @@ const build = (
       ) => {
         const { text, parameters: params } = Neo4jCypher.toQuery(query, parameters)
         const op = { span: "Neo4j.executeQuery", operation: "executeQuery", database: queryConfig.database ?? config.database, query: text }
-        return retrying(executeQueryOnce<T>(driver, text, params, queryConfig), queryConfig.retry ?? config.retry, driver.classify, onRetry(driver, op))
+        return Effect.suspend(() =>
+          retrying(
+            executeQueryOnce<T>(driver, text, params, queryConfig, telemetryOf(TelemetryApi.EXECUTE_QUERY)),
+            queryConfig.retry ?? config.retry,
+            driver.classify,
+            onRetry(driver, op)
+          )
+        )
           .pipe(observe(driver, op))
       },
       session: (sessionConfig) => Effect.succeed(sessionFor(sessionConfig)),

@@ -15,7 +15,14 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { type Protocol, type ResultStream, TelemetryApi, type TransactionSettings } from "./connection/Protocol.ts"
+import {
+  type Protocol,
+  type ResultStream,
+  type Telemetry,
+  TelemetryApi,
+  telemetryOf,
+  type TransactionSettings
+} from "./connection/Protocol.ts"
 import type * as Auth from "./Neo4jAuth.ts"
 import * as Bookmarks from "./Neo4jBookmarks.ts"
 import * as Neo4jCypher from "./Neo4jCypher.ts"
@@ -475,7 +482,7 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
   const beginTransaction = (
     txConfig?: TransactionConfig,
     mode: AccessMode = defaultMode,
-    api: TelemetryApi = TelemetryApi.UNMANAGED_TRANSACTION
+    telemetry: Telemetry = telemetryOf(TelemetryApi.UNMANAGED_TRANSACTION)
   ) =>
     Effect.gen(function*() {
       yield* bufferOpenCursor
@@ -483,7 +490,7 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
       const tx = yield* openTransaction(
         lease.connection,
         settings(lease, started, txConfig),
-        api,
+        telemetry,
         fetchSize,
         (metadata, begun) => Effect.andThen(driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun)), updateBookmarks(started, metadata)),
         (error) => driver.router.onFailure(lease.route, Cause.fail(error))
@@ -496,21 +503,28 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     work: TransactionWork<A, E, R>,
     fnConfig?: TransactionFunctionConfig
   ): Effect.Effect<A, E | Neo4jError, Exclude<R, Transaction>> => {
-    const attempt = Effect.scoped(
-      Effect.gen(function*() {
-        const tx = yield* beginTransaction(fnConfig, mode, TelemetryApi.MANAGED_TRANSACTION)
-        const value = yield* (Effect.isEffect(work)
-          ? Effect.provideService(work, Transaction, tx)
-          : work(tx)) as Effect.Effect<A, E, Exclude<R, Transaction>>
-        yield* tx.commit
-        return value
-      })
-    )
+    // One TELEMETRY per call, whatever the retries (see Telemetry).
+    const attempt = (telemetry: Telemetry) =>
+      Effect.scoped(
+        Effect.gen(function*() {
+          const tx = yield* beginTransaction(fnConfig, mode, telemetry)
+          const value = yield* (Effect.isEffect(work)
+            ? Effect.provideService(work, Transaction, tx)
+            : work(tx)) as Effect.Effect<A, E, Exclude<R, Transaction>>
+          yield* tx.commit
+          return value
+        })
+      )
     const operation = mode === "READ" ? "executeRead" : "executeWrite"
     const op = { span: `Neo4jSession.${operation}`, operation, database }
-    return internalRetrying(attempt, fnConfig?.retry ?? driver.config.retry, driver.classify, onRetry(driver, op)).pipe(
-      observe(driver, op)
-    )
+    return Effect.suspend(() =>
+      internalRetrying(
+        attempt(telemetryOf(TelemetryApi.MANAGED_TRANSACTION)),
+        fnConfig?.retry ?? driver.config.retry,
+        driver.classify,
+        onRetry(driver, op)
+      )
+    ).pipe(observe(driver, op))
   }
 
   return {
@@ -546,7 +560,7 @@ type TransactionState = "open" | "committed" | "rolledBack" | "failed"
 const openTransaction = (
   connection: Protocol,
   beginSettings: TransactionSettings,
-  api: TelemetryApi,
+  telemetry: Telemetry,
   fetchSize: number,
   /** COMMIT SUCCESS metadata, and BEGIN SUCCESS metadata (`db` on Bolt 5.8+). */
   onCommitted: (
@@ -557,7 +571,7 @@ const openTransaction = (
   onFailed: (error: Neo4jError) => Effect.Effect<void> = () => Effect.void
 ): Effect.Effect<Neo4jTransaction, Neo4jError, Scope.Scope> =>
   Effect.gen(function*() {
-    const begin = connection.begin(beginSettings, api)
+    const begin = connection.begin(beginSettings, telemetry)
     if (begin instanceof Neo4jUsageError) return yield* begin
     let state: TransactionState = "open"
     let failure: Neo4jError | undefined = undefined

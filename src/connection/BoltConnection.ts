@@ -42,6 +42,8 @@ import {
   type BeginOutcome,
   type PipelinedQuery,
   type Protocol,
+  type Telemetry,
+  telemetryOf,
   transactionExtra,
   type TransactionSettings
 } from "./Protocol.ts"
@@ -133,7 +135,18 @@ const ONE_END = new Int32Array(1)
 const UNAUTHENTICATED: AuthToken = { _tag: "None" }
 
 // TELEMETRY's answer is not awaited: one handler takes them all.
-const IGNORE_ANSWER = new SummaryHandler()
+/** TELEMETRY's answer: its SUCCESS means the unit of work need not send it again. */
+class TelemetryHandler extends SummaryHandler {
+  readonly #telemetry: Telemetry
+  constructor(telemetry: Telemetry) {
+    super()
+    this.#telemetry = telemetry
+  }
+  override onSuccess(metadata: Readonly<Record<string, unknown>>): void {
+    super.onSuccess(metadata)
+    this.#telemetry.api = undefined
+  }
+}
 
 const NO_HINTS: ServerHints = { receiveTimeout: undefined, telemetryEnabled: false, ssrEnabled: false }
 
@@ -436,11 +449,13 @@ export class BoltConnection implements Protocol {
 
   /**
    * TELEMETRY `{api}`, queued ahead of a unit of work when the server asked for it (hint
-   * `telemetry.enabled`, Bolt 5.4+) and the driver allows it. Its answer is not awaited.
+   * `telemetry.enabled`, Bolt 5.4+), the driver allows it and the unit of work has not had it
+   * acknowledged yet (see {@link Telemetry}). Its answer is not awaited; its SUCCESS marks it sent.
    */
-  #queueTelemetry(api: Requests.TelemetryApi): void {
-    if (!this.#telemetry || !this.hints.telemetryEnabled || !this.capabilities.telemetry) return
-    this.enqueue((w, ctx) => Requests.telemetry(w, api, ctx), IGNORE_ANSWER)
+  #queueTelemetry(telemetry: Telemetry): void {
+    const api = telemetry.api
+    if (api === undefined || !this.#telemetry || !this.hints.telemetryEnabled || !this.capabilities.telemetry) return
+    this.enqueue((w, ctx) => Requests.telemetry(w, api, ctx), new TelemetryHandler(telemetry))
   }
 
   /**
@@ -449,7 +464,7 @@ export class BoltConnection implements Protocol {
    */
   autoCommit(spec: QuerySpec, settings: TransactionSettings): QueryResult | Neo4jUsageError {
     const result = new QueryResult(this, spec)
-    this.#queueTelemetry(Requests.TelemetryApi.AUTO_COMMIT_TRANSACTION)
+    this.#queueTelemetry(telemetryOf(Requests.TelemetryApi.AUTO_COMMIT_TRANSACTION))
     const extra = transactionExtra(settings)
     return this.enqueue((w, ctx) => Requests.run(w, { query: spec.query, parameters: spec.parameters, ...extra }, ctx), result.runHandler) ??
       result
@@ -459,9 +474,9 @@ export class BoltConnection implements Protocol {
    * (TELEMETRY and) BEGIN, queued: they go out with the transaction's first query, or with its
    * COMMIT/ROLLBACK. The returned handler holds BEGIN's outcome once answered.
    */
-  begin(settings: TransactionSettings, api: Requests.TelemetryApi): BeginOutcome | Neo4jUsageError {
+  begin(settings: TransactionSettings, telemetry: Telemetry): BeginOutcome | Neo4jUsageError {
     const begun = new SummaryHandler()
-    this.#queueTelemetry(api)
+    this.#queueTelemetry(telemetry)
     const extra = transactionExtra(settings)
     const error = this.enqueue((w, ctx) => Requests.begin(w, extra, ctx), begun)
     if (error !== undefined) return error
@@ -527,13 +542,14 @@ export class BoltConnection implements Protocol {
   queryInTransaction(
     spec: QuerySpec,
     settings: TransactionSettings,
-    pipelineCommit: boolean
+    pipelineCommit: boolean,
+    telemetry: Telemetry
   ): Effect.Effect<PipelinedQuery, Neo4jError> {
     return Effect.suspend(() => {
       const extra = transactionExtra(settings)
       const begin = new SummaryHandler()
       const pipelinedCommit = pipelineCommit ? new SummaryHandler() : undefined
-      this.#queueTelemetry(Requests.TelemetryApi.EXECUTE_QUERY)
+      this.#queueTelemetry(telemetry)
       const result = new QueryResult(this, spec)
       const error = this.enqueue((w, ctx) => Requests.begin(w, extra, ctx), begin) ??
         this.enqueue((w, ctx) => Requests.run(w, { query: spec.query, parameters: spec.parameters }, ctx), result.runHandler)

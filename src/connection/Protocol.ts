@@ -49,6 +49,18 @@ export const transactionExtra = (settings: TransactionSettings): TransactionExtr
 })
 
 /** The outcome of BEGIN once answered (`done`): its metadata, its failure, or neither when IGNORED. */
+/**
+ * The TELEMETRY of one unit of work: queued with each attempt until the server has acknowledged it
+ * once, then no more (`api` undefined), so a retried transaction function or `executeQuery` does not
+ * report itself twice, as the official drivers do (TestKit `test_telemetry` `*_retry`).
+ */
+export interface Telemetry {
+  api: TelemetryApi | undefined
+}
+
+/** A fresh {@link Telemetry} for one unit of work (shared by its retries). */
+export const telemetryOf = (api: TelemetryApi): Telemetry => ({ api })
+
 export interface BeginOutcome {
   readonly done: boolean
   readonly metadata: Metadata | undefined
@@ -80,7 +92,7 @@ export interface Protocol {
   /** An auto-commit query: (TELEMETRY and) RUN with the settings; the first read adds PULL. */
   autoCommit(spec: QuerySpec, settings: TransactionSettings): ResultStream | Neo4jUsageError
   /** (TELEMETRY and) BEGIN, queued; the connection is in a transaction from here on. */
-  begin(settings: TransactionSettings, api: TelemetryApi): BeginOutcome | Neo4jUsageError
+  begin(settings: TransactionSettings, telemetry: Telemetry): BeginOutcome | Neo4jUsageError
   /** RUN in the open transaction, queued; the first read adds PULL. */
   run(spec: QuerySpec): ResultStream | Neo4jUsageError
   /** COMMIT, sent and awaited (a connection lost meanwhile: `CommitOutcomeUnknown`). */
@@ -94,6 +106,7 @@ export interface Protocol {
   queryInTransaction(
     spec: QuerySpec,
     settings: TransactionSettings,
-    pipelineCommit: boolean
+    pipelineCommit: boolean,
+    telemetry: Telemetry
   ): Effect.Effect<PipelinedQuery, Neo4jError>
 }

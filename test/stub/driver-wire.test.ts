@@ -13,6 +13,7 @@ import {
   drive,
   driverLayer,
   errorOf,
+  droppedAttempt,
   failedAttempt,
   goodAttempt,
   hex,
@@ -291,6 +292,45 @@ describe("TELEMETRY", () => {
       })
       valueOf((yield* drive(program.pipe(Effect.provide(driverLayer(server))))).exit)
       assert.deepStrictEqual(server.messages("TELEMETRY").map((m) => m.named.api), [0, 3, 2, 1])
+    }))
+
+  it.effect("is not sent again when a transaction function or executeQuery retries after the server acknowledged it", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          hinted(),
+          C.telemetry(0),
+          S.success(),
+          failedAttempt(Code.DEADLOCK_DETECTED),
+          Stub.reset(),
+          goodAttempt(), // the retry: no TELEMETRY
+          C.telemetry(3),
+          S.success(),
+          C.begin(),
+          S.success(),
+          C.run("RETURN 1 AS n"),
+          S.failure(Code.DEADLOCK_DETECTED),
+          C.pull(),
+          S.ignored(),
+          Stub.reset(),
+          Stub.transaction({ queries: [{ query: "RETURN 1 AS n", records: [{ n: 1 }] }] }) // again, no TELEMETRY
+        )
+      )
+      const program = Effect.andThen(writeWork, Neo4j.executeQuery("RETURN 1 AS n"))
+      const { exit, delays } = yield* drive(program.pipe(Effect.provide(driverLayer(server))))
+      valueOf(exit)
+      assert.strictEqual(delays.length, 2)
+      assert.deepStrictEqual(server.messages("TELEMETRY").map((m) => m.named.api), [0, 3])
+    }))
+
+  it.effect("is sent again when the connection was lost before the server answered it", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make([
+        Stub.connection(hinted(), C.telemetry(0), droppedAttempt()),
+        Stub.connection(hinted(), C.telemetry(0), S.success(), goodAttempt())
+      ])
+      valueOf((yield* drive(writeWork.pipe(Effect.provide(driverLayer(server, { verifyConnectivity: false }))))).exit)
+      assert.deepStrictEqual(server.messages("TELEMETRY").map((m) => m.named.api), [0, 0])
     }))
 
   const none: ReadonlyArray<readonly [string, () => ReadonlyArray<Stub.Step>, Partial<{ telemetry: boolean }>]> = [
