@@ -63,7 +63,9 @@ export interface Neo4jDriver {
   readonly verifyConnectivity: (options?: { readonly database?: string }) => Effect.Effect<ServerInfo, Neo4jError>
   /**
    * Whether the server accepts these credentials (default: the driver's), checked on a pooled
-   * connection with LOGOFF/LOGON (Bolt 5.1+). `false` for rejected credentials; other failures fail.
+   * connection with LOGOFF/LOGON (Bolt 5.1+). `false` for rejected credentials (`Unauthorized`,
+   * `Forbidden`, `CredentialsExpired`, `TokenExpired`); other failures, other security errors
+   * included (`AuthenticationRateLimit`, `AuthorizationExpired`), fail.
    */
   readonly verifyAuthentication: (auth?: Auth.AuthToken) => Effect.Effect<boolean, Neo4jError>
   /** The server's address, agent and negotiated protocol version. */
@@ -177,6 +179,18 @@ export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4jDriv
   Effect.map(build(options), ({ driver }) => driver)
 
 /**
+ * The security errors that mean "these credentials are not accepted" (`verifyAuthentication` answers
+ * `false`), as the official drivers list them; any other (a rate limit, an expired authorization, a
+ * code this driver does not know) fails the call.
+ */
+const REJECTED_CREDENTIALS: ReadonlySet<string> = new Set([
+  "Neo.ClientError.Security.CredentialsExpired",
+  "Neo.ClientError.Security.Forbidden",
+  "Neo.ClientError.Security.TokenExpired",
+  "Neo.ClientError.Security.Unauthorized"
+])
+
+/**
  * The driver and, for the layers, the check they run when built: one connection (pooled, reused by
  * the first query) proving the address, scheme and credentials; not retried, and bounded as a whole
  * (for `neo4j://`, routing table included) by `connectionTimeout`.
@@ -228,7 +242,8 @@ const build = (
             return true
           })
         ).pipe(
-          Effect.catchTag("Neo4jAuthenticationError", () => Effect.succeed(false)),
+          Effect.catchTag("Neo4jAuthenticationError", (error) =>
+            REJECTED_CREDENTIALS.has(error.code) ? Effect.succeed(false) : Effect.fail(error)),
           span("verifyAuthentication", undefined)
         ),
       getServerInfo: (o) => serverInfoQuery(driver, o?.database).pipe(span("getServerInfo", o?.database)),

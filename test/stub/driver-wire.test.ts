@@ -481,4 +481,24 @@ describe("auth: expiry, token managers, session auth", () => {
       const { exit } = yield* drive(program.pipe(Effect.provide(driverLayer(server, { verifyConnectivity: false }))))
       assert.deepStrictEqual(valueOf(exit), [true, false])
     }))
+
+  it.effect("verifyAuthentication fails with security errors that do not reject the credentials (rate limit)", () =>
+    Effect.gen(function*() {
+      const rateLimit = "Neo.ClientError.Security.AuthenticationRateLimit"
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello({ auth: Stub.partial({ principal: "bob" }) }),
+          C.logoff(),
+          S.success(),
+          C.logon(Stub.partial({ principal: "eve" })),
+          S.failure(rateLimit)
+        )
+      )
+      const program = Effect.andThen(
+        Neo4j.verifyAuthentication(Auth.basic("bob", "right")),
+        Neo4j.verifyAuthentication(Auth.basic("eve", "any"))
+      )
+      const { exit } = yield* drive(program.pipe(Effect.provide(driverLayer(server, { verifyConnectivity: false }))))
+      assert.strictEqual((errorOf(exit) as { code?: string }).code, rateLimit)
+    }))
 })
