@@ -438,9 +438,11 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
       // Records are decoded as they are read, so a value the driver cannot represent costs its record only.
       result.streamed()
       const release = Scope.close(scope, Exit.void)
-      yield* result.open.pipe(Effect.onError(() => release))
+      // A failure teaches the router (a NotALeader writer is forgotten), as a failed lease does.
+      const failed = (error: Neo4jError) => Effect.andThen(driver.router.onFailure(lease.route, Cause.fail(error)), Effect.fail(error))
+      yield* result.open.pipe(Effect.catch(failed), Effect.onError(() => release))
       yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(result.runMetadata))
-      const opened = makeCursor<T>(result, { failed: Effect.fail, finished: release })
+      const opened = makeCursor<T>(result, { failed, finished: release })
       if (!result.finished) openCursor = opened
       return opened
     }).pipe(observe(driver, { span: "Neo4jSession.cursor", operation: "run", database, query }))

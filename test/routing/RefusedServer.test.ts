@@ -93,4 +93,29 @@ describe("a refused server of the routing table", () => {
       }))
       assert.deepStrictEqual(writers, [])
     }))
+
+  it.effect("a writer answering NotALeader to a session's cursor is forgotten", () =>
+    Effect.gen(function*() {
+      const router = yield* StubServer.make(undefined, { name: "router" })
+      const writer = yield* StubServer.make(undefined, { name: "writer" })
+      router.script(Stub.connection(
+        Stub.handshakeAndHello(),
+        Stub.route(
+          { routers: [router.address], readers: [router.address], writers: [writer.address], ttl: 300, db: "neo4j" },
+          { extra: { db: "neo4j" } }
+        )
+      ))
+      writer.script(Stub.connection(
+        Stub.handshakeAndHello(),
+        C.run("CREATE ()"),
+        S.failure(Code.NOT_A_LEADER),
+        C.pull(),
+        S.ignored(),
+        Stub.optional(Stub.reset())
+      ))
+      const cluster = yield* Cluster.make(router.routingUri())
+      const error = yield* Effect.flip(Effect.scoped(cluster.session({ database: "neo4j" }).cursor("CREATE ()")))
+      assert.strictEqual((error as { code?: string }).code, Code.NOT_A_LEADER)
+      assert.deepStrictEqual((yield* cluster.router.table("neo4j"))?.writers.map(formatAddress), [])
+    }))
 })
