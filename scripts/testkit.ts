@@ -26,8 +26,14 @@ const backendPort = 9876
 const driverName = "effect-neo4j"
 
 // Inside a group's network namespace (`--inner <group>`): bring up loopback, start the backend, run.
+// A veth pair gives the namespace one non-loopback address too: some routing tests address the stub
+// servers by the machine's first non-loopback IP (TestKit's get_ip_addresses).
 if (process.argv[2] === "--inner") {
   spawnSync("ip", ["link", "set", "lo", "up"])
+  spawnSync("ip", ["link", "add", "tk0", "type", "veth", "peer", "name", "tk1"])
+  spawnSync("ip", ["addr", "add", "10.254.0.1/24", "dev", "tk0"])
+  spawnSync("ip", ["link", "set", "tk1", "up"])
+  spawnSync("ip", ["link", "set", "tk0", "up"])
   const backend = await startBackend(backendPort)
   const code = await runUnittest(process.argv[3]!, process.stderr)
   backend.kill("SIGTERM")
