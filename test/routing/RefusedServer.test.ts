@@ -16,6 +16,20 @@ const deadAddress = (name: string) =>
     return server.address
   })
 
+/** A router whose table names itself as router and reader and one writer, which the test scripts. */
+const routerAndWriter = Effect.gen(function*() {
+  const router = yield* StubServer.make(undefined, { name: "router" })
+  const writer = yield* StubServer.make(undefined, { name: "writer" })
+  router.script(Stub.connection(
+    Stub.handshakeAndHello(),
+    Stub.route(
+      { routers: [router.address], readers: [router.address], writers: [writer.address], ttl: 300, db: "neo4j" },
+      { extra: { db: "neo4j" } }
+    )
+  ))
+  return { router, writer }
+})
+
 describe("a refused server of the routing table", () => {
   it.effect("is forgotten, and the work runs on the next writer", () =>
     Effect.gen(function*() {
@@ -64,15 +78,7 @@ describe("a refused server of the routing table", () => {
 
   it.effect("a writer answering NotALeader in an explicit transaction is forgotten at once, not when the scope ends", () =>
     Effect.gen(function*() {
-      const router = yield* StubServer.make(undefined, { name: "router" })
-      const writer = yield* StubServer.make(undefined, { name: "writer" })
-      router.script(Stub.connection(
-        Stub.handshakeAndHello(),
-        Stub.route(
-          { routers: [router.address], readers: [router.address], writers: [writer.address], ttl: 300, db: "neo4j" },
-          { extra: { db: "neo4j" } }
-        )
-      ))
+      const { router, writer } = yield* routerAndWriter
       writer.script(Stub.connection(
         Stub.handshakeAndHello(),
         C.begin(),
@@ -96,15 +102,7 @@ describe("a refused server of the routing table", () => {
 
   it.effect("a writer answering NotALeader to a session's cursor is forgotten", () =>
     Effect.gen(function*() {
-      const router = yield* StubServer.make(undefined, { name: "router" })
-      const writer = yield* StubServer.make(undefined, { name: "writer" })
-      router.script(Stub.connection(
-        Stub.handshakeAndHello(),
-        Stub.route(
-          { routers: [router.address], readers: [router.address], writers: [writer.address], ttl: 300, db: "neo4j" },
-          { extra: { db: "neo4j" } }
-        )
-      ))
+      const { router, writer } = yield* routerAndWriter
       writer.script(Stub.connection(
         Stub.handshakeAndHello(),
         C.run("CREATE ()"),
