@@ -23,7 +23,7 @@ const names = Neo4j.stream<{ name: string }>("MATCH (p:Person) RETURN p.name AS 
   Stream.runCollect
 )
 
-// Sessions and explicit transactions are scoped resources.
+// Explicit transactions are scoped resources (a session holds no connection of its own).
 const explicit = Effect.scoped(
   Effect.gen(function*() {
     const session = yield* Neo4j.session({ database: "neo4j", fetchSize: 500 })

@@ -28,9 +28,9 @@ node_modules/.bin/tsc -p tsconfig.json
 node consumer.mts
 # A library built with declarations on top of the package: its inferred types name the driver's
 # types (errors, records, sessions, schemas), which TypeScript can only write as imports of public
-# subpaths. With `"."` as the only export this failed with TS2742. Not yet covered: `Neo4j.poolStats`
-# and `Neo4j.routingTable` (their AddressStats / RoutingTable types live in internal folders that no
-# public module re-exports, so they still give TS2742).
+# subpaths. With `"."` as the only export this failed with TS2742; the pool stats, routing table
+# and session types were the last ones declared in internal folders (issue 13), and
+# test/architecture/declarations.test.ts keeps every public declaration free of internal imports.
 mkdir -p lib
 cat > lib/tsconfig.json <<'JSON'
 { "compilerOptions": { "target": "ES2023", "module": "NodeNext", "moduleResolution": "NodeNext",
@@ -49,6 +49,10 @@ export const query = (text: string) => Neo4jSession.query(text)
 export const layer = Neo4j.layer({ uri: "bolt://localhost:7687" })
 export const Person = Schema.Struct({ name: Schema.String, node: Neo4jSchema.Node(Schema.Struct({ name: Schema.String })) })
 export const findPeople = Neo4jSchema.findAll({ Request: Schema.Void, Result: Person, query: "MATCH (node:Person) RETURN node.name AS name, node" })
+export const stats = Neo4j.poolStats
+export const table = Neo4j.routingTable("neo4j")
+export const session = Neo4j.session({ defaultAccessMode: "READ" })
+export const transaction = Neo4jSession.transaction
 TS
 node_modules/.bin/tsc -p lib/tsconfig.json
 grep -q 'effect-neo4j/Neo4jSchema' lib/dist/index.d.ts

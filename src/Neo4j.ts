@@ -16,6 +16,7 @@ import * as Stream from "effect/Stream"
 import type * as Auth from "./Neo4jAuth.ts"
 import * as Bookmarks from "./Neo4jBookmarks.ts"
 import * as Neo4jConfig from "./Neo4jConfig.ts"
+import type { ServerAddress } from "./Neo4jConfig.ts"
 import * as Neo4jCypher from "./Neo4jCypher.ts"
 import { type Neo4jError, Neo4jConnectionError, type Neo4jUsageError } from "./Neo4jError.ts"
 import type { Neo4jRecord } from "./Neo4jRecord.ts"
@@ -25,11 +26,13 @@ import * as Neo4jSession from "./Neo4jSession.ts"
 import type { NotificationFilter, ServerInfo } from "./Neo4jSummary.ts"
 import * as Driver from "./internal/driver.ts"
 import { observe, onRetry } from "./internal/operation.ts"
+import { bookmarksOf } from "./bolt/Metadata.ts"
+import { resolve as resolveConfig } from "./internal/config.ts"
+import { isMarkedRetryable } from "./internal/errors.ts"
 import { retrying } from "./internal/retry.ts"
+import { make as makeSession } from "./internal/session.ts"
 import * as Verify from "./internal/verify.ts"
 import * as Router from "./routing/Router.ts"
-import type { RoutingTable } from "./routing/RoutingTable.ts"
-import type { AddressStats } from "./pool/ConnectionPool.ts"
 
 /**
  * Settings of `executeQuery`.
@@ -40,7 +43,7 @@ import type { AddressStats } from "./pool/ConnectionPool.ts"
 export interface QueryConfig extends Neo4jSession.TransactionFunctionConfig {
   readonly database?: string | undefined
   /** Run as a read (may go to a reader in a cluster) or a write (default). */
-  readonly routing?: Driver.AccessMode | undefined
+  readonly routing?: Neo4jSession.AccessMode | undefined
   readonly impersonatedUser?: string | undefined
   /** Defaults to the driver's bookmark manager; `null` runs without causal chaining. */
   readonly bookmarkManager?: Bookmarks.BookmarkManager | null | undefined
@@ -49,12 +52,51 @@ export interface QueryConfig extends Neo4jSession.TransactionFunctionConfig {
 }
 
 /**
+ * Connection counts of the pool for one server (`Neo4j.poolStats`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PoolStats {
+  /** `host:port` */
+  readonly address: string
+  /** Connections lent to a unit of work. */
+  readonly inUse: number
+  /** Open connections waiting in the pool. */
+  readonly idle: number
+  /** Connections being opened (socket, handshake, HELLO). */
+  readonly creating: number
+  /** Acquisitions waiting for a connection. */
+  readonly waiting: number
+}
+
+/**
+ * One database's routing table, as the driver last fetched it (`Neo4j.routingTable`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RoutingTable {
+  /** The database the table routes for; `undefined` when the server did not say. */
+  readonly database: string | undefined
+  readonly routers: ReadonlyArray<ServerAddress>
+  readonly readers: ReadonlyArray<ServerAddress>
+  readonly writers: ReadonlyArray<ServerAddress>
+  /** `Clock` time (ms) at which the table was fetched. */
+  readonly fetchedAt: number
+  /** `Clock` time (ms) after which the table must be fetched again. */
+  readonly expiresAt: number
+  /** The router that answered. */
+  readonly fetchedFrom: ServerAddress
+}
+
+/**
  * The driver's API.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Neo4jDriver {
+export interface Neo4j {
   /**
    * Proves the driver can do work and returns the server's info: bolt:// with a round trip to the
    * server (a new connection's handshake, RESET on a pooled one); neo4j:// with a fresh routing
@@ -76,8 +118,12 @@ export interface Neo4jDriver {
     parameters?: Neo4jSession.Parameters,
     config?: QueryConfig
   ) => Effect.Effect<EagerResult<T>, Neo4jError>
-  /** A session for the current scope. */
-  readonly session: (config?: Neo4jSession.SessionConfig) => Effect.Effect<Neo4jSession.Neo4jSession, never, Scope.Scope>
+  /**
+   * A session: a causally chained sequence of work on one database. It holds no connection
+   * between its operations, so there is nothing to close; its explicit transactions and cursors
+   * are scoped resources of their own.
+   */
+  readonly session: (config?: Neo4jSession.SessionConfig) => Effect.Effect<Neo4jSession.Session>
   /** A read transaction function in a fresh session. */
   readonly executeRead: <A, E, R>(
     work: Neo4jSession.TransactionWork<A, E, R>,
@@ -95,7 +141,7 @@ export interface Neo4jDriver {
     config?: Neo4jSession.SessionConfig & Neo4jSession.TransactionConfig
   ) => Stream.Stream<Neo4jRecord<T>, Neo4jError>
   /** Connection pool statistics per server. */
-  readonly poolStats: Effect.Effect<ReadonlyArray<AddressStats>>
+  readonly poolStats: Effect.Effect<ReadonlyArray<PoolStats>>
   /** neo4j://: the current routing table of a database (default: the driver's); bolt://: none. */
   readonly routingTable: (database?: string) => Effect.Effect<RoutingTable | undefined>
   /**
@@ -117,7 +163,7 @@ export interface Neo4jDriver {
  * @since 0.1.0
  * @category services
  */
-export class Neo4j extends Context.Service<Neo4j, Neo4jDriver>()("effect-neo4j/Neo4j") {}
+export const Neo4j: Context.Service<Neo4j, Neo4j> = Context.Service<Neo4j>("effect-neo4j/Neo4j")
 
 const executeQueryOnce = <T extends Record<string, unknown>>(
   driver: Driver.Driver,
@@ -161,7 +207,7 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
       yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun))
       const records = yield* result.collect
       const commitMetadata = yield* commit
-      if (manager !== undefined) yield* manager.updateBookmarks(started, Bookmarks.fromMetadata(commitMetadata))
+      if (manager !== undefined) yield* manager.updateBookmarks(started, bookmarksOf(commitMetadata))
       const summary = yield* result.summary
       return { keys: result.shape?.keys ?? [], records: records as Array<Neo4jRecord<T>>, summary }
     })
@@ -175,7 +221,7 @@ const serverInfoQuery = Verify.serverInfo
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4jDriver, Neo4jUsageError, Scope.Scope> =>
+export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4j, Neo4jUsageError, Scope.Scope> =>
   Effect.map(build(options), ({ driver }) => driver)
 
 /**
@@ -197,21 +243,21 @@ const REJECTED_CREDENTIALS: ReadonlySet<string> = new Set([
  */
 const build = (
   options: Neo4jConfig.Neo4jOptions
-): Effect.Effect<{ readonly driver: Neo4jDriver; readonly verify: Effect.Effect<void, Neo4jError> }, Neo4jUsageError, Scope.Scope> =>
+): Effect.Effect<{ readonly driver: Neo4j; readonly verify: Effect.Effect<void, Neo4jError> }, Neo4jUsageError, Scope.Scope> =>
   Effect.gen(function*() {
-    const config = yield* Effect.fromResult(Neo4jConfig.resolve(options))
+    const config = yield* Effect.fromResult(resolveConfig(options))
     const sharedManager = yield* Effect.serviceOption(Bookmarks.DefaultBookmarkManager)
     const driver = yield* Driver.make(config, Option.getOrUndefined(sharedManager))
     const span = (operation: string, database: string | undefined, query?: string) =>
       observe(driver, { span: `Neo4j.${operation}`, operation, database, query })
 
-    const sessionFor = (config?: Neo4jSession.SessionConfig) => Neo4jSession.make(driver, config)
+    const sessionFor = (config?: Neo4jSession.SessionConfig) => makeSession(driver, config)
 
     const check = serverInfoQuery(driver, undefined)
     // A token manager that handles the rejection (a rotated password) has its new token tried
     // once; nothing else is retried.
     const checked = Effect.catchTag(check, "Neo4jAuthenticationError", (error) =>
-      Effect.flatMap(driver.classify(error), (classified) => classified.tokenRefreshed === true ? check : Effect.fail(error)))
+      Effect.flatMap(driver.classify(error), (classified) => isMarkedRetryable(classified) ? check : Effect.fail(error)))
     // bolt://: one connection set-up, bounded by connectionTimeout on its own (its error names the
     // phase that hung). neo4j://: routers, ROUTE and a reader, bounded together by it.
     const verify = (!config.uri.routing ? checked : checked.pipe(
@@ -267,7 +313,7 @@ const build = (
       session: (sessionConfig) => Effect.succeed(sessionFor(sessionConfig)),
       executeRead: (work, c) => sessionFor(c).executeRead(work, c),
       executeWrite: (work, c) => sessionFor(c).executeWrite(work, c),
-      stream: (query, parameters, c) => Neo4jSession.make(driver, c, "Neo4j.stream").stream(query, parameters, c),
+      stream: (query, parameters, c) => makeSession(driver, c, "Neo4j.stream").stream(query, parameters, c),
       poolStats: driver.pool.stats,
       routingTable: (database) => driver.router.table(database ?? config.database),
       refreshRoutingTable: (o) =>
@@ -279,7 +325,7 @@ const build = (
   })
 
 /** The layers' constructor: {@link build}, then its check unless `verifyConnectivity: false`. */
-const buildVerified = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4jDriver, Neo4jError, Scope.Scope> =>
+const buildVerified = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4j, Neo4jError, Scope.Scope> =>
   Effect.flatMap(build(options), ({ driver, verify }) =>
     options.verifyConnectivity === false ? Effect.succeed(driver) : Effect.as(verify, driver))
 
@@ -379,14 +425,14 @@ export const executeWrite = <A, E, R>(
   Neo4j.use((d) => d.executeWrite(work, sessionConfig))
 
 /**
- * A session for the current scope.
+ * A session of the driver (nothing to close: see `Neo4j.session`).
  *
  * @since 0.1.0
  * @category accessors
  */
 export const session = (
   sessionConfig?: Neo4jSession.SessionConfig
-): Effect.Effect<Neo4jSession.Neo4jSession, never, Neo4j | Scope.Scope> => Neo4j.use((d) => d.session(sessionConfig))
+): Effect.Effect<Neo4jSession.Session, never, Neo4j> => Neo4j.use((d) => d.session(sessionConfig))
 
 /**
  * A session for the lifetime of the layer, as the `Neo4jSession.Session` service, for programs
@@ -419,7 +465,7 @@ export const stream = <T extends Record<string, unknown> = Record<string, unknow
  * @since 0.1.0
  * @category accessors
  */
-export const poolStats: Effect.Effect<ReadonlyArray<AddressStats>, never, Neo4j> = Neo4j.use((d) => d.poolStats)
+export const poolStats: Effect.Effect<ReadonlyArray<PoolStats>, never, Neo4j> = Neo4j.use((d) => d.poolStats)
 
 /**
  * The current routing table of a database (`neo4j://` only), for diagnostics.

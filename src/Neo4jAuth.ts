@@ -101,43 +101,6 @@ export const custom = (options: {
 })
 
 /**
- * The token as the wire map of HELLO/LOGON (`scheme`, `principal`, `credentials`, ...). Only the
- * Bolt message encoder calls this: the result holds the secret in clear.
- *
- * @since 0.1.0
- * @category encoding
- */
-export const toWireMap = (token: AuthToken): Record<string, unknown> => {
-  switch (token._tag) {
-    case "None":
-      return { scheme: "none" }
-    case "Basic": {
-      const map: Record<string, unknown> = {
-        scheme: "basic",
-        principal: token.username,
-        credentials: Redacted.value(token.password)
-      }
-      if (token.realm !== undefined) map.realm = token.realm
-      return map
-    }
-    case "Bearer":
-      return { scheme: "bearer", credentials: Redacted.value(token.token) }
-    case "Kerberos":
-      return { scheme: "kerberos", principal: "", credentials: Redacted.value(token.ticket) }
-    case "Custom": {
-      // As the official drivers: empty credentials, realm and parameters are left out (a custom
-      // plugin may take none); the principal always goes, as servers before 4.4 required it.
-      const map: Record<string, unknown> = { scheme: token.scheme, principal: token.principal }
-      const credentials = Redacted.value(token.credentials)
-      if (credentials !== "") map.credentials = credentials
-      if (token.realm !== undefined && token.realm !== "") map.realm = token.realm
-      if (token.parameters !== undefined && Object.keys(token.parameters).length > 0) map.parameters = token.parameters
-      return map
-    }
-  }
-}
-
-/**
  * A short description without secrets, for logs and error messages (`basic(neo4j)`).
  *
  * @since 0.1.0
@@ -167,15 +130,21 @@ export const describe = (token: AuthToken): string => {
  */
 export const equivalent = (a: AuthToken, b: AuthToken): boolean => {
   if (a === b) return true
-  const wa = toWireMap(a)
-  const wb = toWireMap(b)
-  const keys = new Set([...Object.keys(wa), ...Object.keys(wb)])
-  for (const key of keys) {
-    if (key === "parameters") {
-      if (JSON.stringify(wa[key]) !== JSON.stringify(wb[key])) return false
-    } else if (wa[key] !== wb[key]) return false
+  switch (a._tag) {
+    case "None":
+      return b._tag === "None"
+    case "Basic":
+      return b._tag === "Basic" && a.username === b.username && a.realm === b.realm &&
+        Redacted.value(a.password) === Redacted.value(b.password)
+    case "Bearer":
+      return b._tag === "Bearer" && Redacted.value(a.token) === Redacted.value(b.token)
+    case "Kerberos":
+      return b._tag === "Kerberos" && Redacted.value(a.ticket) === Redacted.value(b.ticket)
+    case "Custom":
+      return b._tag === "Custom" && a.scheme === b.scheme && a.principal === b.principal &&
+        (a.realm ?? "") === (b.realm ?? "") && Redacted.value(a.credentials) === Redacted.value(b.credentials) &&
+        JSON.stringify(a.parameters ?? {}) === JSON.stringify(b.parameters ?? {})
   }
-  return true
 }
 
 /**

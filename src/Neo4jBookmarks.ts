@@ -45,15 +45,6 @@ export const makeBookmarkManager = (initial: ReadonlyArray<string> = []): Bookma
 }
 
 /**
- * Reads the bookmark of a COMMIT or auto-commit SUCCESS.
- *
- * @since 0.1.0
- * @category decoding
- */
-export const fromMetadata = (metadata: Readonly<Record<string, unknown>>): ReadonlyArray<string> =>
-  typeof metadata.bookmark === "string" && metadata.bookmark.length > 0 ? [metadata.bookmark] : []
-
-/**
  * The driver-wide bookmark manager that `executeQuery` uses (and sessions that ask for it). When a
  * layer provides it, the driver uses that one; otherwise it makes its own.
  *

@@ -5,17 +5,13 @@
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
-import * as Redacted from "effect/Redacted"
-import * as Result from "effect/Result"
+import type * as Effect from "effect/Effect"
+import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
-import * as Auth from "./Neo4jAuth.ts"
-import { Neo4jUsageError } from "./Neo4jError.ts"
+import type * as Auth from "./Neo4jAuth.ts"
+import type { Neo4jError } from "./Neo4jError.ts"
 import type { NotificationFilter } from "./Neo4jSummary.ts"
-import type { TlsSettings } from "./connection/Transport.ts"
 import { withinBudget } from "./internal/retry.ts"
-import { parseUri, type ParsedUri } from "./internal/uri.ts"
-import { POOL_DEFAULTS, type PoolConfig } from "./pool/ConnectionPool.ts"
-import type { Resolver } from "./routing/Rediscovery.ts"
 
 /**
  * Defaults of the official drivers (PROTOCOL-NOTES, "What the official drivers do").
@@ -105,129 +101,44 @@ export interface Neo4jOptions {
 }
 
 /**
- * Options after validation, with every default applied.
+ * A server's address; `host` is bare (IPv6 without brackets).
  *
  * @since 0.1.0
  * @category models
  */
-export interface ResolvedConfig {
-  readonly uri: ParsedUri
-  readonly auth: Auth.AuthTokenManager
-  readonly database: string | undefined
-  readonly fetchSize: number
-  readonly pool: PoolConfig
-  readonly connectionTimeout: Duration.Duration
-  readonly integers: "auto" | "bigint"
-  readonly tls: TlsSettings | undefined
-  readonly retry: RetrySchedule
-  readonly notifications: NotificationFilter | undefined
-  readonly userAgent: string
-  readonly traceQueryText: boolean
-  readonly telemetry: boolean
-  readonly resolver: Resolver | undefined
-}
-
-const VERSION = "0.1.0"
-
-const duration = (
-  name: string,
-  input: Duration.Input | undefined,
-  fallback: Duration.Duration
-): Result.Result<Duration.Duration, Neo4jUsageError> => {
-  if (input === undefined) return Result.succeed(fallback)
-  const parsed = Duration.fromInput(input)
-  if (parsed._tag === "None" || Duration.toMillis(parsed.value) < 0) {
-    return Result.fail(new Neo4jUsageError({ message: `${name} must be a non-negative duration, got ${String(input)}` }))
-  }
-  return Result.succeed(parsed.value)
-}
-
-const positiveInteger = (name: string, value: number | undefined, fallback: number): Result.Result<number, Neo4jUsageError> => {
-  if (value === undefined) return Result.succeed(fallback)
-  if (!Number.isSafeInteger(value) || value < 1) {
-    return Result.fail(new Neo4jUsageError({ message: `${name} must be a positive integer, got ${value}` }))
-  }
-  return Result.succeed(value)
-}
-
-const resolveAuth = (options: Neo4jOptions): Result.Result<Auth.AuthToken | Auth.AuthTokenManager, Neo4jUsageError> => {
-  if (options.auth !== undefined) {
-    if (options.username !== undefined || options.password !== undefined) {
-      return Result.fail(new Neo4jUsageError({ message: "Give either `auth` or `username`/`password`, not both" }))
-    }
-    return Result.succeed(options.auth)
-  }
-  if (options.username === undefined && options.password === undefined) return Result.succeed(Auth.none())
-  if (options.username === undefined || options.username === "") {
-    return Result.fail(new Neo4jUsageError({ message: "A password was given without a username (set NEO4J_USERNAME or `username`)" }))
-  }
-  if (options.password === undefined) {
-    return Result.fail(new Neo4jUsageError({
-      message: `No password for user '${options.username}': set NEO4J_PASSWORD or the \`password\` option`
-    }))
-  }
-  return Result.succeed(Auth.basic(options.username, options.password))
-}
-
-const resolveTls = (uri: ParsedUri, tls: Partial<TlsSettings> | undefined): TlsSettings | undefined => {
-  if (uri.tls === "none" && tls === undefined) return undefined
-  const trust = tls?.trust ?? (tls?.ca !== undefined ? "custom-ca" : uri.tls === "trust-all" ? "trust-all" : "system-ca")
-  return { ...tls, trust }
+export interface ServerAddress {
+  readonly host: string
+  readonly port: number
 }
 
 /**
- * Validates options and applies defaults; every problem is a `Neo4jUsageError` naming the fix.
+ * TLS settings of a connection. `system-ca`: verify against the system's CAs (`bolt+s`);
+ * `trust-all`: encrypt but accept any certificate (`bolt+ssc`); `custom-ca`: verify against the
+ * given CA certificates only.
  *
  * @since 0.1.0
- * @category constructors
+ * @category models
  */
-export const resolve = (options: Neo4jOptions): Result.Result<ResolvedConfig, Neo4jUsageError> =>
-  Result.gen(function*() {
-    const uri = yield* parseUri(options.uri)
-    const token = yield* resolveAuth(options)
-    const auth = Auth.isAuthTokenManager(token) ? token : Auth.staticTokenManager(token)
-    const fetchSize = options.fetchSize === -1 ? -1 : yield* positiveInteger("fetchSize", options.fetchSize, DEFAULTS.fetchSize)
-    const maxSize = yield* positiveInteger("maxConnectionPoolSize", options.maxConnectionPoolSize, POOL_DEFAULTS.maxSize)
-    const acquisitionTimeout = yield* duration(
-      "connectionAcquisitionTimeout",
-      options.connectionAcquisitionTimeout,
-      POOL_DEFAULTS.acquisitionTimeout
-    )
-    const maxLifetime = yield* duration("maxConnectionLifetime", options.maxConnectionLifetime, POOL_DEFAULTS.maxLifetime)
-    const connectionTimeout = yield* duration("connectionTimeout", options.connectionTimeout, DEFAULTS.connectionTimeout)
-    const liveness = options.connectionLivenessCheckTimeout === undefined
-      ? undefined
-      : yield* duration("connectionLivenessCheckTimeout", options.connectionLivenessCheckTimeout, Duration.zero)
-    if (options.integers !== undefined && options.integers !== "auto" && options.integers !== "bigint") {
-      return yield* Result.fail(new Neo4jUsageError({ message: `integers must be "auto" or "bigint", got ${String(options.integers)}` }))
-    }
-    return {
-      uri,
-      auth,
-      database: options.database,
-      fetchSize,
-      pool: { maxSize, acquisitionTimeout, maxLifetime, livenessCheckTimeout: liveness },
-      connectionTimeout,
-      integers: options.integers ?? "auto",
-      tls: resolveTls(uri, options.tls),
-      retry: options.retry ?? defaultRetrySchedule(),
-      notifications: options.notifications,
-      userAgent: options.userAgent ?? `effect-neo4j/${VERSION}`,
-      traceQueryText: options.traceQueryText ?? false,
-      telemetry: options.telemetry ?? true,
-      resolver: options.resolver
-    }
-  })
+export interface TlsSettings {
+  readonly trust: "system-ca" | "trust-all" | "custom-ca"
+  /** PEM CA certificates for `custom-ca`. */
+  readonly ca?: ReadonlyArray<string | Uint8Array> | undefined
+  /** Check that the certificate names the host (default true; never checked for `trust-all`). */
+  readonly verifyHostname?: boolean | undefined
+  /** Client certificate (PEM) and its key, for servers that require mutual TLS. */
+  readonly clientCertificate?: {
+    readonly cert: string | Uint8Array
+    readonly key: Redacted.Redacted<string | Uint8Array>
+    readonly passphrase?: Redacted.Redacted<string> | undefined
+  } | undefined
+  /** Server name for SNI and hostname checks when it differs from the host dialled. */
+  readonly serverName?: string | undefined
+}
 
 /**
- * The `bolt_agent` sent in HELLO (Bolt 5.3+).
+ * Turns the seed address into the addresses to try (DNS, service discovery, a fixed list...).
  *
  * @since 0.1.0
- * @category constants
+ * @category models
  */
-export const boltAgent = {
-  product: `effect-neo4j/${VERSION}`,
-  platform: `${process.platform} ${process.arch}`,
-  language: `Node/${process.versions.node}`,
-  languageDetails: `effect 4`
-} as const
+export type Resolver = (address: ServerAddress) => Effect.Effect<ReadonlyArray<ServerAddress>, Neo4jError>

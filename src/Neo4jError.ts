@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import { isMarkedRetryable } from "./internal/retryMark.ts"
 
 /**
  * Fields shared by the errors that come from the server (FAILURE messages, Bolt 5.7 GQL errors).
@@ -41,18 +42,6 @@ const NON_RETRYABLE_TRANSIENT_CODES: ReadonlySet<string> = new Set([
 // Client errors that are retried: the credentials expired while the work ran.
 const RETRYABLE_CLIENT_CODES: ReadonlySet<string> = new Set([
   "Neo.ClientError.Security.AuthorizationExpired"
-])
-
-/**
- * Codes that mean "this server is no longer the writer". A routing driver forgets that writer and
- * retries elsewhere; a direct (bolt://) driver has nowhere else to go, so there they are final.
- *
- * @since 0.1.0
- * @category constants
- */
-export const NOT_A_WRITER_CODES: ReadonlySet<string> = new Set([
-  "Neo.ClientError.Cluster.NotALeader",
-  "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase"
 ])
 
 /**
@@ -97,13 +86,11 @@ export class Neo4jConnectionError extends Data.TaggedError("Neo4jConnectionError
  * @category errors
  */
 export class Neo4jAuthenticationError extends Data.TaggedError("Neo4jAuthenticationError")<
-  ServerErrorFields & {
-    /** An auth token manager handled the failure (its next token differs): running again may work. */
-    readonly tokenRefreshed?: boolean | undefined
-  }
+  ServerErrorFields
 > {
+  /** Also true when an auth token manager handled the failure (its next token differs). */
   get isRetryable(): boolean {
-    return this.tokenRefreshed === true || RETRYABLE_CLIENT_CODES.has(this.code)
+    return isMarkedRetryable(this) || RETRYABLE_CLIENT_CODES.has(this.code)
   }
 }
 
@@ -126,13 +113,11 @@ export class Neo4jTransientError extends Data.TaggedError("Neo4jTransientError")
  * @category errors
  */
 export class Neo4jClientError extends Data.TaggedError("Neo4jClientError")<
-  ServerErrorFields & {
-    /** Set by a routing driver for a writer that stepped down: another server can take the work. */
-    readonly rerouted?: boolean | undefined
-  }
+  ServerErrorFields
 > {
+  /** Also true when a routing driver forgot a writer that stepped down: another server can take the work. */
   get isRetryable(): boolean {
-    return this.rerouted === true || RETRYABLE_CLIENT_CODES.has(this.code)
+    return isMarkedRetryable(this) || RETRYABLE_CLIENT_CODES.has(this.code)
   }
 }
 
@@ -217,50 +202,6 @@ export type Neo4jError =
   | Neo4jProtocolError
   | Neo4jUsageError
   | Neo4jResultError
-
-/**
- * Maps a server FAILURE (code + message, plus GQL fields on Bolt 5.7+) to the matching class.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromServerFailure = (fields: ServerErrorFields): Neo4jError => {
-  const code = fields.code
-  if (code.startsWith("Neo.ClientError.Security.") && code !== "Neo.ClientError.Security.Forbidden") {
-    return new Neo4jAuthenticationError(fields)
-  }
-  if (code.startsWith("Neo.TransientError.")) return new Neo4jTransientError(fields)
-  if (code.startsWith("Neo.DatabaseError.")) return new Neo4jDatabaseError(fields)
-  return new Neo4jClientError(fields)
-}
-
-/**
- * A copy of a retryable error that says how many attempts a transaction function made before it
- * gave up (the error is the last one; its class, code and cause are kept).
- *
- * @since 0.1.0
- * @category constructors
- */
-export const withAttempts = <E extends Neo4jError>(error: E, attempts: number): E =>
-  error instanceof Neo4jConnectionError || "code" in error
-    ? copyError(error, {
-      message: `${error.message} (gave up after ${attempts} attempt${attempts === 1 ? "" : "s"})`,
-      attempts
-    })
-    : error
-
-/**
- * A copy of an error of the family (same class, fields, message and cause) with some fields
- * replaced; the errors are immutable, so marking one (retryable, attempts) means copying it.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const copyError = <E extends Neo4jError>(error: E, overrides: Readonly<Record<string, unknown>>): E => {
-  const Class = error.constructor as new (fields: Record<string, unknown>) => E
-  const { _tag: _, ...fields } = { ...error } as Record<string, unknown>
-  return new Class({ ...fields, message: error.message, cause: error.cause, ...overrides })
-}
 
 /**
  * Whether a value is one of the driver's errors.

@@ -34,6 +34,7 @@ import type * as Neo4jSession from "./Neo4jSession.ts"
 import type { EagerResult } from "./Neo4jResult.ts"
 import * as Spatial from "./Neo4jSpatial.ts"
 import * as Temporal from "./Neo4jTemporal.ts"
+import { Units } from "./internal/temporal/calendar.ts"
 import * as Neo4jUuid from "./Neo4jUuid.ts"
 import type * as Neo4jValue from "./Neo4jValue.ts"
 import * as Neo4jVector from "./Neo4jVector.ts"
@@ -510,8 +511,8 @@ const epochMillisOf = (dateTime: Temporal.DateTime, options: SchemaAST.ParseOpti
   }
 }
 
-const MILLIS_PER_SECOND = Temporal.Units.MILLIS_PER_SECOND
-const NANOS_PER_MILLI = Temporal.Units.NANOS_PER_MILLI
+const MILLIS_PER_SECOND = Units.MILLIS_PER_SECOND
+const NANOS_PER_MILLI = Units.NANOS_PER_MILLI
 
 const dateTimeOfMillis = (millis: number, zone: Temporal.Zone): Temporal.DateTime => {
   const second = Math.floor(millis / MILLIS_PER_SECOND)
@@ -624,7 +625,7 @@ export interface EffectDurationFromDuration
   extends Schema.decodeTo<Schema.Duration, Schema.declare<Temporal.Duration>>
 {}
 
-const NANOS_PER_SECOND = BigInt(Temporal.Units.NANOS_PER_SECOND)
+const NANOS_PER_SECOND = BigInt(Units.NANOS_PER_SECOND)
 
 /**
  * A Cypher `DURATION` of seconds only as Effect's `Duration` (nanosecond-exact). Fails on months or

@@ -33,9 +33,6 @@ import { offsetForLocal, zoneOffsetAt as offsetAt } from "./internal/temporal/zo
 const JsDate = globalThis.Date
 type JsDate = globalThis.Date
 
-// Declared with its documentation in internal/temporal/calendar.ts, which the other parts share.
-export { Units }
-
 /**
  * The UTC offset (seconds) of a zone at an instant. Instants outside the JS `Date` range use the
  * offset at the nearest representable instant (the tz database has no rules out there anyway).

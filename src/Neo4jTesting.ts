@@ -22,9 +22,10 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Neo4j from "./Neo4j.ts"
-import type { RetrySchedule } from "./Neo4jConfig.ts"
+import type { Neo4jOptions, RetrySchedule } from "./Neo4jConfig.ts"
 import { type Neo4jError, Neo4jUsageError } from "./Neo4jError.ts"
 import { Node, type Properties, Relationship } from "./Neo4jGraph.ts"
 import { Neo4jRecord, RecordShape } from "./Neo4jRecord.ts"
@@ -35,10 +36,54 @@ import type { Integer } from "./Neo4jValue.ts"
 import * as TestingDriver from "./internal/testingDriver.ts"
 import * as TestingServer from "./internal/testingServer.ts"
 
-import type { AccessMode, QueryApi } from "./internal/testingDriver.ts"
-import type { ServerOptions, StartedServer } from "./internal/testingServer.ts"
+/**
+ * Which API sent a query: `executeQuery`, `stream`, `session.run`, `session.stream`, `tx.run`,
+ * `tx.stream`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type QueryApi =
+  | "executeQuery"
+  | "session.run"
+  | "session.stream"
+  | "session.cursor"
+  | "tx.run"
+  | "tx.stream"
+  | "tx.cursor"
+  | "stream"
 
-export type { AccessMode, QueryApi, ServerOptions, StartedServer }
+/**
+ * What a `start` function hands back.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StartedServer {
+  readonly uri: string
+  readonly username?: string | undefined
+  readonly password?: string | undefined
+  readonly stop: () => Promise<void>
+}
+
+/**
+ * Where `Neo4jTesting.layerServer` finds its server, in this order: `uri`, then `NEO4J_URI`, then a
+ * container (testcontainers), then `start`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServerOptions {
+  readonly uri?: string | undefined
+  readonly username?: string | undefined
+  readonly password?: string | Redacted.Redacted<string> | undefined
+  /** The image of a container started with testcontainers (default `neo4j:5.26`); `false`: never. */
+  readonly container?: string | false | undefined
+  /** The last resort: starts a server and says how to stop it (an embedded launcher, say). */
+  readonly start?: (() => Promise<StartedServer>) | undefined
+  /** Driver options besides the URI and credentials. */
+  readonly driver?: Partial<Omit<Neo4jOptions, "uri">> | undefined
+}
 
 // ---------------------------------------------------------------------------------------------
 // Values
@@ -210,7 +255,7 @@ export interface SentQuery {
   readonly query: string
   readonly parameters: Neo4jSession.Parameters
   readonly api: QueryApi
-  readonly mode: AccessMode
+  readonly mode: Neo4jSession.AccessMode
   readonly database: string | undefined
   /** The settings given with it (query, session or transaction config). */
   readonly config: unknown
@@ -226,7 +271,7 @@ export interface SentQuery {
  */
 export interface SentTransaction {
   readonly id: number
-  readonly mode: AccessMode
+  readonly mode: Neo4jSession.AccessMode
   readonly database: string | undefined
   /** A transaction function's (executeRead/executeWrite) rather than `beginTransaction`'s. */
   readonly managed: boolean
@@ -310,7 +355,7 @@ const toRecords = (rows: Rows): ReadonlyArray<Neo4jRecord> =>
 export const makeFake = (
   rules: ReadonlyArray<Rule>,
   options: FakeOptions = {}
-): Effect.Effect<{ readonly driver: Neo4j.Neo4jDriver; readonly control: FakeControl }> =>
+): Effect.Effect<{ readonly driver: Neo4j.Neo4j; readonly control: FakeControl }> =>
   Effect.sync(() => {
     const server = options.server ?? FAKE_SERVER
     let added: Array<Rule> = []

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Auth from "../src/Neo4jAuth.ts"
+import * as AuthMap from "../src/bolt/AuthMap.ts"
 
 describe("Neo4jAuth custom tokens on the wire", () => {
   // TestKit `test_custom_scheme_empty` (scripts scheme_custom_empty*.script): HELLO/LOGON carries
@@ -7,13 +8,13 @@ describe("Neo4jAuth custom tokens on the wire", () => {
   // parameters. The principal stays, even empty: servers before 4.4 required the field.
   it("omits empty credentials, realm and parameters", () =>
     assert.deepStrictEqual(
-      Auth.toWireMap(Auth.custom({ scheme: "minimal-scheme", principal: "", credentials: "", realm: "", parameters: {} })),
+      AuthMap.toWireMap(Auth.custom({ scheme: "minimal-scheme", principal: "", credentials: "", realm: "", parameters: {} })),
       { scheme: "minimal-scheme", principal: "" }
     ))
 
   it("keeps non-empty credentials, realm and parameters", () =>
     assert.deepStrictEqual(
-      Auth.toWireMap(Auth.custom({ scheme: "s", principal: "p", credentials: "c", realm: "r", parameters: { x: 1 } })),
+      AuthMap.toWireMap(Auth.custom({ scheme: "s", principal: "p", credentials: "c", realm: "r", parameters: { x: 1 } })),
       { scheme: "s", principal: "p", credentials: "c", realm: "r", parameters: { x: 1 } }
     ))
 })

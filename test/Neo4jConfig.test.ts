@@ -2,7 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Redacted, Result } from "effect"
 import { TestClock } from "effect/testing"
 import * as Auth from "../src/Neo4jAuth.ts"
+import * as AuthMap from "../src/bolt/AuthMap.ts"
 import * as Neo4jConfig from "../src/Neo4jConfig.ts"
+import * as ResolvedConfig from "../src/internal/config.ts"
 import { Neo4jUsageError } from "../src/Neo4jError.ts"
 import { formatAddress, parseAddress, parseUri } from "../src/internal/uri.ts"
 
@@ -67,9 +69,9 @@ describe("parseUri", () => {
   })
 })
 
-describe("Neo4jConfig.resolve", () => {
+describe("resolving the options (internal/config.ts)", () => {
   it("applies the official drivers' defaults", () => {
-    const config = ok(Neo4jConfig.resolve({ uri: "neo4j://db", username: "neo4j", password: "pw" }))
+    const config = ok(ResolvedConfig.resolve({ uri: "neo4j://db", username: "neo4j", password: "pw" }))
     assert.strictEqual(config.fetchSize, 1000)
     assert.strictEqual(config.pool.maxSize, 100)
     assert.strictEqual(Duration.toMillis(config.pool.acquisitionTimeout), 60_000)
@@ -81,9 +83,9 @@ describe("Neo4jConfig.resolve", () => {
   })
 
   it("derives TLS from the scheme and a custom CA", () => {
-    assert.deepStrictEqual(ok(Neo4jConfig.resolve({ uri: "bolt+ssc://db" })).tls, { trust: "trust-all" })
-    assert.deepStrictEqual(ok(Neo4jConfig.resolve({ uri: "bolt+s://db" })).tls, { trust: "system-ca" })
-    assert.strictEqual(ok(Neo4jConfig.resolve({ uri: "bolt+s://db", tls: { ca: ["PEM"] } })).tls?.trust, "custom-ca")
+    assert.deepStrictEqual(ok(ResolvedConfig.resolve({ uri: "bolt+ssc://db" })).tls, { trust: "trust-all" })
+    assert.deepStrictEqual(ok(ResolvedConfig.resolve({ uri: "bolt+s://db" })).tls, { trust: "system-ca" })
+    assert.strictEqual(ok(ResolvedConfig.resolve({ uri: "bolt+s://db", tls: { ca: ["PEM"] } })).tls?.trust, "custom-ca")
   })
 
   it("rejects bad options with usage errors naming the fix", () => {
@@ -97,19 +99,19 @@ describe("Neo4jConfig.resolve", () => {
       [{ uri: "bolt://db", integers: "string" as "auto" }, /integers must be/]
     ]
     for (const [options, pattern] of cases) {
-      assert.match(err(Neo4jConfig.resolve(options)).message, pattern)
+      assert.match(err(ResolvedConfig.resolve(options)).message, pattern)
     }
   })
 })
 
 describe("Neo4jAuth", () => {
   it("builds the wire maps of every scheme", () => {
-    assert.deepStrictEqual(Auth.toWireMap(Auth.none()), { scheme: "none" })
-    assert.deepStrictEqual(Auth.toWireMap(Auth.basic("u", "p", "r")), { scheme: "basic", principal: "u", credentials: "p", realm: "r" })
-    assert.deepStrictEqual(Auth.toWireMap(Auth.bearer("t")), { scheme: "bearer", credentials: "t" })
-    assert.deepStrictEqual(Auth.toWireMap(Auth.kerberos("k")), { scheme: "kerberos", principal: "", credentials: "k" })
+    assert.deepStrictEqual(AuthMap.toWireMap(Auth.none()), { scheme: "none" })
+    assert.deepStrictEqual(AuthMap.toWireMap(Auth.basic("u", "p", "r")), { scheme: "basic", principal: "u", credentials: "p", realm: "r" })
+    assert.deepStrictEqual(AuthMap.toWireMap(Auth.bearer("t")), { scheme: "bearer", credentials: "t" })
+    assert.deepStrictEqual(AuthMap.toWireMap(Auth.kerberos("k")), { scheme: "kerberos", principal: "", credentials: "k" })
     assert.deepStrictEqual(
-      Auth.toWireMap(Auth.custom({ scheme: "s", principal: "p", credentials: "c", parameters: { x: 1 } })),
+      AuthMap.toWireMap(Auth.custom({ scheme: "s", principal: "p", credentials: "c", parameters: { x: 1 } })),
       { scheme: "s", principal: "p", credentials: "c", parameters: { x: 1 } }
     )
   })

@@ -4,10 +4,10 @@
  * (TestKit `summary` group, issue 14).
  */
 import { assert, describe, it } from "@effect/vitest"
-import * as Neo4jSummary from "../src/Neo4jSummary.ts"
+import { fromMetadata } from "../src/bolt/Summary.ts"
 
 const summaryOf = (finalMetadata: Record<string, unknown>) =>
-  Neo4jSummary.fromMetadata({
+  fromMetadata({
     query: "RETURN 1 AS n",
     parameters: {},
     server: { address: "localhost:7687", agent: "Neo4j/5.26.0", protocolVersion: "5.6" },

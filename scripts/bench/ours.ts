@@ -7,11 +7,11 @@
  */
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import type { Neo4jDriver, QueryConfig } from "../../src/Neo4j.ts"
+import type { Neo4j, QueryConfig } from "../../src/Neo4j.ts"
 import { Query } from "./queries.ts"
 import { CONCURRENCY, CONSUMERS, type Consume, type Context, counter, type Implementation, type Outcome, rowsOf } from "./workloads.ts"
 
-const stream = (query: (n: number) => string, consume: Consume) => (driver: Neo4jDriver, ctx: Context): Promise<Outcome> =>
+const stream = (query: (n: number) => string, consume: Consume) => (driver: Neo4j, ctx: Context): Promise<Outcome> =>
   Effect.runPromise(Effect.suspend(() => {
     const { onRecord, state } = counter(consume, ctx)
     return Stream.runForEach(driver.stream(query(ctx.size)), (record) => Effect.sync(() => onRecord(record))).pipe(
@@ -26,7 +26,7 @@ const stream = (query: (n: number) => string, consume: Consume) => (driver: Neo4
  * @since 0.1.0
  * @category workloads
  */
-export const concurrentQueries = (driver: Neo4jDriver, size: number, config?: QueryConfig): Promise<Outcome> =>
+export const concurrentQueries = (driver: Neo4j, size: number, config?: QueryConfig): Promise<Outcome> =>
   Effect.runPromise(Effect.suspend(() => {
     let checksum = 0
     const worker = Effect.gen(function*() {
@@ -46,7 +46,7 @@ export const concurrentQueries = (driver: Neo4jDriver, size: number, config?: Qu
  * @since 0.1.0
  * @category constants
  */
-export const ours: Implementation<Neo4jDriver> = {
+export const ours: Implementation<Neo4j> = {
   seq: (driver, { size }) =>
     Effect.runPromise(Effect.scoped(Effect.gen(function*() {
       const session = yield* driver.session()

@@ -274,3 +274,7 @@ export const route = (meta: Meta): RouteMetadata | Neo4jProtocolError =>
       writers
     }
   })
+
+/** The bookmark of a COMMIT or auto-commit SUCCESS (none when the server sent none or an empty one). */
+export const bookmarksOf = (metadata: Readonly<Record<string, unknown>>): ReadonlyArray<string> =>
+  typeof metadata.bookmark === "string" && metadata.bookmark.length > 0 ? [metadata.bookmark] : []

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import * as Auth from "../Neo4jAuth.ts"
+import { toWireMap } from "./AuthMap.ts"
 import type { AuthToken } from "../Neo4jAuth.ts"
 import { Neo4jUsageError } from "../Neo4jError.ts"
 import type { NotificationFilter } from "../Neo4jSummary.ts"
@@ -293,7 +293,7 @@ const writeStringList = (w: MessageWriter, list: ReadonlyArray<string>): void =>
 }
 
 const authEntries = (entries: Entries, auth: AuthToken): void => {
-  for (const entry of Object.entries(Auth.toWireMap(auth))) entries.push(entry)
+  for (const entry of Object.entries(toWireMap(auth))) entries.push(entry)
 }
 
 /**

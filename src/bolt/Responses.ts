@@ -7,7 +7,8 @@
  *
  * @since 0.1.0
  */
-import { fromServerFailure, Neo4jProtocolError, Neo4jResultError } from "../Neo4jError.ts"
+import { Neo4jProtocolError, Neo4jResultError } from "../Neo4jError.ts"
+import { fromServerFailure } from "../internal/errors.ts"
 import type { Neo4jError, ServerErrorFields } from "../Neo4jError.ts"
 import { isPackStreamDecodeError } from "../packstream/Errors.ts"
 import { Marker } from "../packstream/Markers.ts"

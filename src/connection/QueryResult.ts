@@ -12,8 +12,9 @@ import type { ResponseHandler } from "../bolt/Responses.ts"
 import type { Neo4jConnectionError, Neo4jError, Neo4jUsageError } from "../Neo4jError.ts"
 import { Neo4jProtocolError, Neo4jResultError } from "../Neo4jError.ts"
 import { Neo4jRecord, RecordShape } from "../Neo4jRecord.ts"
-import * as Neo4jSummary from "../Neo4jSummary.ts"
+import type * as Neo4jSummary from "../Neo4jSummary.ts"
 import type { ServerInfo } from "../Neo4jSummary.ts"
+import { fromMetadata as summaryFromMetadata } from "../bolt/Summary.ts"
 import { RawRecords } from "./RawRecords.ts"
 
 /**
@@ -369,7 +370,7 @@ export class QueryResult implements ResultStream {
     return Effect.suspend(() => {
       if (this.error !== undefined) return Effect.fail(this.error)
       if (this.finalMetadata === undefined) return this.consume
-      return Effect.succeed(Neo4jSummary.fromMetadata({
+      return Effect.succeed(summaryFromMetadata({
         query: this.spec.query,
         parameters: this.spec.parameters,
         server: this.connection.server,

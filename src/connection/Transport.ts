@@ -19,26 +19,9 @@ import type * as Tls from "node:tls"
 import { Neo4jConnectionError } from "../Neo4jError.ts"
 import { formatAddress, type ServerAddress } from "../internal/uri.ts"
 
-/**
- * TLS settings of a connection. `system-ca`: verify against the system's CAs (`bolt+s`);
- * `trust-all`: encrypt but accept any certificate (`bolt+ssc`); `custom-ca`: verify against the
- * given CA certificates only.
- */
-export interface TlsSettings {
-  readonly trust: "system-ca" | "trust-all" | "custom-ca"
-  /** PEM CA certificates for `custom-ca`. */
-  readonly ca?: ReadonlyArray<string | Uint8Array> | undefined
-  /** Check that the certificate names the host (default true; never checked for `trust-all`). */
-  readonly verifyHostname?: boolean | undefined
-  /** Client certificate (PEM) and its key, for servers that require mutual TLS. */
-  readonly clientCertificate?: {
-    readonly cert: string | Uint8Array
-    readonly key: Redacted.Redacted<string | Uint8Array>
-    readonly passphrase?: Redacted.Redacted<string> | undefined
-  } | undefined
-  /** Server name for SNI and hostname checks when it differs from the host dialled. */
-  readonly serverName?: string | undefined
-}
+import type { TlsSettings } from "../Neo4jConfig.ts"
+
+export type { TlsSettings }
 
 export interface TransportOptions {
   readonly address: ServerAddress

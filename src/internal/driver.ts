@@ -12,25 +12,15 @@ import { BoltConnection, connect } from "../connection/BoltConnection.ts"
 import type { Protocol } from "../connection/Protocol.ts"
 import * as Auth from "../Neo4jAuth.ts"
 import * as Bookmarks from "../Neo4jBookmarks.ts"
-import { boltAgent, type ResolvedConfig } from "../Neo4jConfig.ts"
-import {
-  Neo4jAuthenticationError,
-  Neo4jClientError,
-  copyError,
-  type Neo4jError,
-  NOT_A_WRITER_CODES
-} from "../Neo4jError.ts"
+import { boltAgent, type ResolvedConfig } from "./config.ts"
+import { Neo4jAuthenticationError, Neo4jClientError, type Neo4jError } from "../Neo4jError.ts"
+import { copyError, isMarkedRetryable, markRetryable, NOT_A_WRITER_CODES } from "./errors.ts"
 import * as ConnectionPool from "../pool/ConnectionPool.ts"
 import * as Rediscovery from "../routing/Rediscovery.ts"
 import * as Router from "../routing/Router.ts"
 import type { ServerAddress } from "./uri.ts"
 
-/**
- * Read or write: decides the server (routing) and the `mode` sent to the server.
- *
- * @since 0.1.0
- */
-export type AccessMode = "READ" | "WRITE"
+import type { AccessMode } from "../Neo4jSession.ts"
 
 /** What a unit of work needs a connection for. */
 export interface AcquireRequest {
@@ -171,13 +161,13 @@ export const make = (
     // Security failures the token manager handles (a rotated token) make the work retryable.
     const classify = <E>(error: E): Effect.Effect<E> => {
       // A writer that stepped down: the router has forgotten it, so running again goes elsewhere.
-      if (error instanceof Neo4jClientError && config.uri.routing && NOT_A_WRITER_CODES.has(error.code) && !error.rerouted) {
-        return Effect.succeed(copyError(error, { rerouted: true }) as E)
+      if (error instanceof Neo4jClientError && config.uri.routing && NOT_A_WRITER_CODES.has(error.code) && !isMarkedRetryable(error)) {
+        return Effect.succeed(markRetryable(copyError(error, {})) as E)
       }
-      if (!(error instanceof Neo4jAuthenticationError) || error.tokenRefreshed === true) return Effect.succeed(error)
+      if (!(error instanceof Neo4jAuthenticationError) || isMarkedRetryable(error)) return Effect.succeed(error)
       return Effect.flatMap(config.auth.getToken.pipe(Effect.orElseSucceed(() => Auth.none())), (token) =>
         Effect.map(config.auth.handleSecurityError(token, error.code), (handled) =>
-          handled ? copyError(error, { tokenRefreshed: true }) as E : error))
+          handled ? markRetryable(copyError(error, {})) as E : error))
     }
 
     const probe = (address: ServerAddress) =>

@@ -5,7 +5,8 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import { isNeo4jError, isRetryable, withAttempts } from "../Neo4jError.ts"
+import { isNeo4jError, isRetryable } from "../Neo4jError.ts"
+import { withAttempts } from "./errors.ts"
 
 /**
  * Bounds `schedule` by a time budget counted from its first step (the first failure): no step

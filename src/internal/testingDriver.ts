@@ -1,5 +1,5 @@
 /**
- * A `Neo4jDriver` built over a small backend (run a query; open a transaction), for the testing
+ * A `Neo4j` built over a small backend (run a query; open a transaction), for the testing
  * kit: the fake driver answers from rules, the rolled-back driver runs everything in one real
  * transaction. Sessions, explicit transactions, transaction functions (with retries) and streams
  * are implemented once here, with the same rules as the real driver: a transaction is rolled back
@@ -9,7 +9,7 @@
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type { Neo4jDriver, QueryConfig } from "../Neo4j.ts"
+import type { Neo4j, QueryConfig } from "../Neo4j.ts"
 import * as Bookmarks from "../Neo4jBookmarks.ts"
 import type { RetrySchedule } from "../Neo4jConfig.ts"
 import { isRetryable, type Neo4jError, Neo4jUsageError } from "../Neo4jError.ts"
@@ -18,36 +18,12 @@ import { cursorOf, type EagerResult, type ResultCursor } from "../Neo4jResult.ts
 import * as Neo4jCypher from "../Neo4jCypher.ts"
 import * as Neo4jSession from "../Neo4jSession.ts"
 import type { ServerInfo } from "../Neo4jSummary.ts"
-
-/**
- * Which API sent a query: `executeQuery`, `stream`, `session.run`, `session.stream`, `tx.run`,
- * `tx.stream`.
- *
- * @since 0.1.0
- * @category models
- */
-export type QueryApi =
-  | "executeQuery"
-  | "session.run"
-  | "session.stream"
-  | "session.cursor"
-  | "tx.run"
-  | "tx.stream"
-  | "tx.cursor"
-  | "stream"
-
-/**
- * Read or write.
- *
- * @since 0.1.0
- * @category models
- */
-export type AccessMode = "READ" | "WRITE"
+import type { QueryApi } from "../Neo4jTesting.ts"
 
 /** What the backend learns about a query besides its text and parameters. */
 export interface QueryContext {
   readonly api: QueryApi
-  readonly mode: AccessMode
+  readonly mode: Neo4jSession.AccessMode
   readonly database: string | undefined
   /** The settings the caller passed (query, session or transaction config), as given. */
   readonly config: unknown
@@ -74,7 +50,7 @@ export interface Backend {
     context: QueryContext
   ) => Effect.Effect<EagerResult, Neo4jError>
   readonly begin: (
-    info: { readonly mode: AccessMode; readonly database: string | undefined; readonly config: unknown; readonly managed: boolean }
+    info: { readonly mode: Neo4jSession.AccessMode; readonly database: string | undefined; readonly config: unknown; readonly managed: boolean }
   ) => Effect.Effect<BackendTransaction, Neo4jError>
   readonly close: Effect.Effect<void>
 }
@@ -104,8 +80,8 @@ type TransactionState = "open" | "committed" | "rolledBack" | "failed"
 /** The public transaction over a backend one; rolled back when the scope closes while open. */
 const openTransaction = (
   backend: Backend,
-  info: { readonly mode: AccessMode; readonly database: string | undefined; readonly config: unknown; readonly managed: boolean }
-): Effect.Effect<Neo4jSession.Neo4jTransaction, Neo4jError, Scope.Scope> =>
+  info: { readonly mode: Neo4jSession.AccessMode; readonly database: string | undefined; readonly config: unknown; readonly managed: boolean }
+): Effect.Effect<Neo4jSession.Transaction, Neo4jError, Scope.Scope> =>
   Effect.gen(function*() {
     const tx = yield* backend.begin(info)
     let state: TransactionState = "open"
@@ -140,7 +116,7 @@ const openTransaction = (
     }
   })
 
-const makeSession = (backend: Backend, sessionConfig: Neo4jSession.SessionConfig = {}): Neo4jSession.Neo4jSession => {
+const makeSession = (backend: Backend, sessionConfig: Neo4jSession.SessionConfig = {}): Neo4jSession.Session => {
   const database = sessionConfig.database
   const defaultMode = sessionConfig.defaultAccessMode ?? "WRITE"
   const context = (api: QueryApi, config: unknown): QueryContext => ({
@@ -150,7 +126,7 @@ const makeSession = (backend: Backend, sessionConfig: Neo4jSession.SessionConfig
     config: config ?? sessionConfig,
     transaction: undefined
   })
-  const transactionFunction = (mode: AccessMode) =>
+  const transactionFunction = (mode: Neo4jSession.AccessMode) =>
   <A, E, R>(
     work: Neo4jSession.TransactionWork<A, E, R>,
     config?: Neo4jSession.TransactionFunctionConfig
@@ -195,7 +171,7 @@ const makeSession = (backend: Backend, sessionConfig: Neo4jSession.SessionConfig
 }
 
 /** The driver API over a backend. */
-export const makeDriver = (backend: Backend): Neo4jDriver => {
+export const makeDriver = (backend: Backend): Neo4j => {
   const bookmarkManager = Bookmarks.makeBookmarkManager()
   return {
     verifyConnectivity: () => Effect.succeed(backend.serverInfo),

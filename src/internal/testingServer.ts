@@ -10,39 +10,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { Neo4jUsageError } from "../Neo4jError.ts"
-import type { Neo4jOptions } from "../Neo4jConfig.ts"
-
-/**
- * What a `start` function hands back.
- *
- * @since 0.1.0
- * @category models
- */
-export interface StartedServer {
-  readonly uri: string
-  readonly username?: string | undefined
-  readonly password?: string | undefined
-  readonly stop: () => Promise<void>
-}
-
-/**
- * Where `Neo4jTesting.layerServer` finds its server, in this order: `uri`, then `NEO4J_URI`, then a
- * container (testcontainers), then `start`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ServerOptions {
-  readonly uri?: string | undefined
-  readonly username?: string | undefined
-  readonly password?: string | Redacted.Redacted<string> | undefined
-  /** The image of a container started with testcontainers (default `neo4j:5.26`); `false`: never. */
-  readonly container?: string | false | undefined
-  /** The last resort: starts a server and says how to stop it (an embedded launcher, say). */
-  readonly start?: (() => Promise<StartedServer>) | undefined
-  /** Driver options besides the URI and credentials. */
-  readonly driver?: Partial<Omit<Neo4jOptions, "uri">> | undefined
-}
+import type { ServerOptions, StartedServer } from "../Neo4jTesting.ts"
 
 /** A server the tests may use; `stop` ends what this module started. */
 export interface TestServer {

@@ -12,11 +12,9 @@ export const DEFAULT_BOLT_PORT = 7687
 /** How the transport is encrypted, from the `+s` / `+ssc` scheme suffix. */
 export type TlsMode = "none" | "system-ca" | "trust-all"
 
-/** A server address; `host` is bare (IPv6 without brackets). */
-export interface ServerAddress {
-  readonly host: string
-  readonly port: number
-}
+import type { ServerAddress } from "../Neo4jConfig.ts"
+
+export type { ServerAddress }
 
 export interface ParsedUri {
   readonly scheme: string

@@ -20,6 +20,7 @@ import * as Scope from "effect/Scope"
 import * as Metrics from "../internal/metrics.ts"
 import { Neo4jConnectionError, Neo4jUsageError } from "../Neo4jError.ts"
 import { formatAddress, type ServerAddress } from "../internal/uri.ts"
+import type { PoolStats } from "../Neo4j.ts"
 
 /** Defaults of the official drivers (PROTOCOL-NOTES, "Pool"). */
 export const POOL_DEFAULTS = {
@@ -48,14 +49,6 @@ export interface PoolHooks<C, E> {
   readonly ping: (connection: C) => Effect.Effect<void, E>
 }
 
-/** Counts for one server address. */
-export interface AddressStats {
-  readonly address: string
-  readonly inUse: number
-  readonly idle: number
-  readonly creating: number
-  readonly waiting: number
-}
 
 interface Entry<C> {
   readonly connection: C
@@ -88,7 +81,7 @@ export interface ConnectionPool<C, E> {
     address: ServerAddress,
     verified?: boolean
   ) => Effect.Effect<C, E | Neo4jConnectionError | Neo4jUsageError, Scope.Scope>
-  readonly stats: Effect.Effect<ReadonlyArray<AddressStats>>
+  readonly stats: Effect.Effect<ReadonlyArray<PoolStats>>
   /** Closes the idle connections of an address and forgets it (routing: it left every table). */
   readonly purge: (address: ServerAddress) => Effect.Effect<void>
   /** Closes every idle connection now and every leased one on release; later acquires fail. */

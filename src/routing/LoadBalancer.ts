@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { formatAddress, type ServerAddress } from "../internal/uri.ts"
-import type { AddressStats } from "../pool/ConnectionPool.ts"
+import type { PoolStats } from "../Neo4j.ts"
 import type { Role } from "./RoutingTable.ts"
 
 /**
@@ -25,7 +25,7 @@ export type LoadOf = (key: string) => number
  * @since 0.1.0
  * @category constructors
  */
-export const loadFromStats = (stats: ReadonlyArray<AddressStats>): LoadOf => {
+export const loadFromStats = (stats: ReadonlyArray<PoolStats>): LoadOf => {
   const load = new Map<string, number>()
   for (const s of stats) load.set(s.address, s.inUse + s.creating + s.waiting)
   return (key) => load.get(key) ?? 0

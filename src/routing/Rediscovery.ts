@@ -38,13 +38,9 @@ export interface TableRequest {
  */
 export type FetchTable = (router: ServerAddress, request: TableRequest) => Effect.Effect<Metadata.RouteMetadata, Neo4jError>
 
-/**
- * Turns the seed address into the addresses to try (DNS, service discovery, a fixed list...).
- *
- * @since 0.1.0
- * @category models
- */
-export type Resolver = (address: ServerAddress) => Effect.Effect<ReadonlyArray<ServerAddress>, Neo4jError>
+import type { Resolver } from "../Neo4jConfig.ts"
+
+export type { Resolver }
 
 /**
  * The default resolver: the seed address as given (the socket resolves its host name).

@@ -26,17 +26,17 @@ import {
   type Neo4jError,
   Neo4jProtocolError,
   Neo4jTransientError,
-  Neo4jUsageError,
-  NOT_A_WRITER_CODES
+  Neo4jUsageError
 } from "../Neo4jError.ts"
+import { NOT_A_WRITER_CODES } from "../internal/errors.ts"
 import { HomeDatabaseCache, type UserIdentity, userKey } from "./HomeDatabaseCache.ts"
 import { LeastConnected, loadFromStats, type LoadOf } from "./LoadBalancer.ts"
-import type { AddressStats } from "../pool/ConnectionPool.ts"
+import type { PoolStats } from "../Neo4j.ts"
 import * as Rediscovery from "./Rediscovery.ts"
 import * as RoutingTable from "./RoutingTable.ts"
 
 /**
- * Server codes the router acts on, besides `NOT_A_WRITER_CODES` (`Neo4jError`), which make it
+ * Server codes the router acts on, besides `NOT_A_WRITER_CODES` (`internal/errors.ts`), which make it
  * forget a writer.
  *
  * @since 0.1.0
@@ -449,7 +449,7 @@ export const make = (options: RoutingOptions): Effect.Effect<Router, never, Scop
 export interface DriverRouting {
   readonly uri: ParsedUri
   readonly pool: {
-    readonly stats: Effect.Effect<ReadonlyArray<AddressStats>>
+    readonly stats: Effect.Effect<ReadonlyArray<PoolStats>>
     readonly purge: (address: ServerAddress) => Effect.Effect<void>
   }
   readonly acquire: (address: ServerAddress, auth: AuthToken | undefined) => Effect.Effect<BoltConnection, Neo4jError, Scope.Scope>

@@ -7,6 +7,7 @@
  */
 import type * as Metadata from "../bolt/Metadata.ts"
 import { formatAddress, parseAddress, type ServerAddress } from "../internal/uri.ts"
+import type { RoutingTable } from "../Neo4j.ts"
 import { Neo4jProtocolError } from "../Neo4jError.ts"
 
 /**
@@ -42,25 +43,7 @@ export const DEFAULT_DATABASE_KEY = ""
  */
 export type Role = "READ" | "WRITE"
 
-/**
- * One database's routing table.
- *
- * @since 0.1.0
- * @category models
- */
-export interface RoutingTable {
-  /** The database the table routes for; `undefined` when the server did not say. */
-  readonly database: string | undefined
-  readonly routers: ReadonlyArray<ServerAddress>
-  readonly readers: ReadonlyArray<ServerAddress>
-  readonly writers: ReadonlyArray<ServerAddress>
-  /** `Clock` time (ms) at which the table was fetched. */
-  readonly fetchedAt: number
-  /** `Clock` time (ms) after which the table must be fetched again. */
-  readonly expiresAt: number
-  /** The router that answered. */
-  readonly fetchedFrom: ServerAddress
-}
+export type { RoutingTable }
 
 /**
  * The registry key of a database name.

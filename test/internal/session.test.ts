@@ -19,8 +19,9 @@ import type {
 import * as Bookmarks from "../../src/Neo4jBookmarks.ts"
 import { type Neo4jError, Neo4jProtocolError, Neo4jTransientError, Neo4jUsageError } from "../../src/Neo4jError.ts"
 import { Neo4jRecord, RecordShape } from "../../src/Neo4jRecord.ts"
-import * as Neo4jSession from "../../src/Neo4jSession.ts"
-import * as Neo4jSummary from "../../src/Neo4jSummary.ts"
+import { make as makeSession } from "../../src/internal/session.ts"
+import { fromMetadata as summaryFromMetadata } from "../../src/bolt/Summary.ts"
+import type * as Neo4jSummary from "../../src/Neo4jSummary.ts"
 import type { Driver, Lease } from "../../src/internal/driver.ts"
 
 const server: Neo4jSummary.ServerInfo = { address: "fake:7687", agent: "Neo4j/fake", protocolVersion: "5.8" }
@@ -98,7 +99,7 @@ class FakeResult implements ResultStream {
 
   get summary(): Effect.Effect<Neo4jSummary.ResultSummary, Neo4jError> {
     return Effect.suspend(() =>
-      this.finalMetadata === undefined ? this.consume : Effect.succeed(Neo4jSummary.fromMetadata({
+      this.finalMetadata === undefined ? this.consume : Effect.succeed(summaryFromMetadata({
         query: this.#spec.query,
         parameters: this.#spec.parameters,
         server,
@@ -205,7 +206,7 @@ describe("session logic over the protocol seam", () => {
     Effect.gen(function*() {
       const connection = new FakeProtocol()
       connection.answers.set("BAD", { failure: transient })
-      const session = Neo4jSession.make(fakeDriver(connection))
+      const session = makeSession(fakeDriver(connection))
       yield* Effect.scoped(Effect.gen(function*() {
         const tx = yield* session.beginTransaction()
         const failed = yield* Effect.flip(tx.run("BAD"))
@@ -222,7 +223,7 @@ describe("session logic over the protocol seam", () => {
   it.effect("a committed transaction cannot be committed, rolled back or used again", () =>
     Effect.gen(function*() {
       const connection = new FakeProtocol()
-      const session = Neo4jSession.make(fakeDriver(connection))
+      const session = makeSession(fakeDriver(connection))
       yield* Effect.scoped(Effect.gen(function*() {
         const tx = yield* session.beginTransaction()
         yield* tx.run("RETURN 1 AS n")
@@ -239,25 +240,25 @@ describe("session logic over the protocol seam", () => {
   it.effect("a transaction left open rolls back when its scope closes, unless interrupted or requests are unanswered", () =>
     Effect.gen(function*() {
       const idle = new FakeProtocol()
-      yield* Effect.scoped(Effect.asVoid(Neo4jSession.make(fakeDriver(idle)).beginTransaction()))
+      yield* Effect.scoped(Effect.asVoid(makeSession(fakeDriver(idle)).beginTransaction()))
       assert.deepStrictEqual(idle.log, ["begin", "rollback"])
 
       const busy = new FakeProtocol()
       busy.pending = 1
-      yield* Effect.scoped(Effect.asVoid(Neo4jSession.make(fakeDriver(busy)).beginTransaction()))
+      yield* Effect.scoped(Effect.asVoid(makeSession(fakeDriver(busy)).beginTransaction()))
       assert.deepStrictEqual(busy.log, ["begin"])
 
       // Closed by the work's failure: ROLLBACK, as the official drivers send it.
       const failing = new FakeProtocol()
       const failed = yield* Scope.make()
-      yield* Scope.provide(Neo4jSession.make(fakeDriver(failing)).beginTransaction(), failed)
+      yield* Scope.provide(makeSession(fakeDriver(failing)).beginTransaction(), failed)
       yield* Scope.close(failed, Exit.fail("boom"))
       assert.deepStrictEqual(failing.log, ["begin", "rollback"])
 
       // Interrupted: nothing sent (the RESET on release rolls back, without waiting for an answer here).
       const interrupted = new FakeProtocol()
       const scope = yield* Scope.make()
-      yield* Scope.provide(Neo4jSession.make(fakeDriver(interrupted)).beginTransaction(), scope)
+      yield* Scope.provide(makeSession(fakeDriver(interrupted)).beginTransaction(), scope)
       yield* Scope.close(scope, Exit.interrupt(1))
       assert.deepStrictEqual(interrupted.log, ["begin"])
     }))
@@ -266,7 +267,7 @@ describe("session logic over the protocol seam", () => {
     Effect.gen(function*() {
       const connection = new FakeProtocol()
       connection.beginFailure = transient
-      const session = Neo4jSession.make(fakeDriver(connection))
+      const session = makeSession(fakeDriver(connection))
       const error = yield* Effect.flip(Effect.scoped(Effect.flatMap(session.beginTransaction(), (tx) => tx.run("RETURN 1"))))
       assert.strictEqual(error, transient)
     }))
@@ -277,7 +278,7 @@ describe("session logic over the protocol seam", () => {
       connection.commits = [Exit.succeed({ bookmark: "bm-tx" })]
       connection.answers.set("AUTO", { rows: [[1]], final: { bookmark: "bm-auto" } })
       const manager = Bookmarks.makeBookmarkManager(["bm-managed"])
-      const session = Neo4jSession.make(fakeDriver(connection), { bookmarks: ["bm-start"], bookmarkManager: manager })
+      const session = makeSession(fakeDriver(connection), { bookmarks: ["bm-start"], bookmarkManager: manager })
 
       yield* session.executeWrite((tx) => tx.run("RETURN 1"))
       assert.deepStrictEqual(yield* session.lastBookmarks, ["bm-tx"])
@@ -299,7 +300,7 @@ describe("session logic over the protocol seam", () => {
     Effect.gen(function*() {
       const connection = new FakeProtocol()
       connection.commits = [Exit.fail(transient)]
-      const session = Neo4jSession.make(fakeDriver(connection))
+      const session = makeSession(fakeDriver(connection))
       let runs = 0
       const value = yield* session.executeRead((tx) => Effect.as(Effect.andThen(Effect.sync(() => runs++), tx.run("RETURN 1")), "done"))
       assert.strictEqual(value, "done")

@@ -13,9 +13,10 @@
 import { Effect, Exit, Schedule, type Scope } from "effect"
 import type { BoltConnection } from "../../src/connection/BoltConnection.ts"
 import * as Driver from "../../src/internal/driver.ts"
-import * as Neo4jConfig from "../../src/Neo4jConfig.ts"
+import * as ResolvedConfig from "../../src/internal/config.ts"
 import type { Neo4jError } from "../../src/Neo4jError.ts"
 import * as Neo4jSession from "../../src/Neo4jSession.ts"
+import { make as makeSession } from "../../src/internal/session.ts"
 import type * as Rediscovery from "../../src/routing/Rediscovery.ts"
 import * as Router from "../../src/routing/Router.ts"
 
@@ -29,7 +30,7 @@ export interface ClusterDriver {
   readonly wired: boolean
   /** Every route handed out, in order. */
   readonly routes: Array<Router.Route>
-  readonly session: (config?: Neo4jSession.SessionConfig) => Neo4jSession.Neo4jSession
+  readonly session: (config?: Neo4jSession.SessionConfig) => Neo4jSession.Session
 }
 
 interface WiredDriver {
@@ -41,7 +42,7 @@ interface WiredLease {
 }
 
 const settings = (uri: string, options: { readonly resolver?: Rediscovery.Resolver; readonly maxConnectionPoolSize?: number }) =>
-  Neo4jConfig.resolve({
+  ResolvedConfig.resolve({
     uri,
     username: "neo4j",
     password: "secret",
@@ -79,7 +80,7 @@ export const make = (
         router: own,
         wired: true,
         routes,
-        session: (sessionConfig?: Neo4jSession.SessionConfig) => Neo4jSession.make(driver, sessionConfig)
+        session: (sessionConfig?: Neo4jSession.SessionConfig) => makeSession(driver, sessionConfig)
       } satisfies ClusterDriver
     }
     const router = yield* Router.forDriver({
@@ -101,6 +102,6 @@ export const make = (
       router,
       wired: false,
       routes,
-      session: (sessionConfig?: Neo4jSession.SessionConfig) => Neo4jSession.make(driver, sessionConfig)
+      session: (sessionConfig?: Neo4jSession.SessionConfig) => makeSession(driver, sessionConfig)
     } satisfies ClusterDriver
   })

@@ -42,7 +42,7 @@ describe("executeQuery", () => {
   }
 })
 
-const session = (program: (s: Neo4jSession.Neo4jSession) => Effect.Effect<unknown, unknown, Scope.Scope>) =>
+const session = (program: (s: Neo4jSession.Session) => Effect.Effect<unknown, unknown, Scope.Scope>) =>
   Effect.scoped(Effect.flatMap(Neo4j.session({ fetchSize: 2 }), program))
 
 describe("a failed query ends its transaction", () => {

@@ -24,6 +24,7 @@ import {
   type Neo4jSummary,
   Neo4jValue
 } from "../../src/index.ts"
+import { toWireMap } from "../../src/bolt/AuthMap.ts"
 import { fromDriver, paramsToDriver, type Tagged, UnsupportedValue } from "./cypher.ts"
 import { features, hasSkippedSubtests, skipReason, subtestSkipReason } from "./skips.ts"
 
@@ -37,9 +38,9 @@ class FrontendFailure extends Error {}
 /** One TestKit connection: its ids for everything it created. */
 class Connection {
   private nextId = 0
-  private readonly drivers = new Map<string, { driver: Neo4j.Neo4jDriver; scope: Scope.Closeable }>()
-  private readonly sessions = new Map<string, { session: Neo4jSession.Neo4jSession; scope: Scope.Closeable; driverId: string }>()
-  private readonly txs = new Map<string, { tx: Neo4jSession.Neo4jTransaction; scope: Scope.Closeable | undefined }>()
+  private readonly drivers = new Map<string, { driver: Neo4j.Neo4j; scope: Scope.Closeable }>()
+  private readonly sessions = new Map<string, { session: Neo4jSession.Session; scope: Scope.Closeable; driverId: string }>()
+  private readonly txs = new Map<string, { tx: Neo4jSession.Transaction; scope: Scope.Closeable | undefined }>()
   private readonly results = new Map<string, Neo4jResult.ResultCursor>()
   private readonly errors = new Map<string, unknown>()
   private readonly bookmarkManagers = new Map<string, Neo4jBookmarks.BookmarkManager>()
@@ -145,7 +146,7 @@ class Connection {
     }
   }
 
-  private driver(id: string): Neo4j.Neo4jDriver {
+  private driver(id: string): Neo4j.Neo4j {
     const entry = this.drivers.get(String(id))
     if (entry === undefined) throw new Error(`no driver ${id}`)
     return entry.driver
@@ -157,7 +158,7 @@ class Connection {
     return entry
   }
 
-  private tx(id: string): Neo4jSession.Neo4jTransaction {
+  private tx(id: string): Neo4jSession.Transaction {
     const entry = this.txs.get(String(id))
     if (entry === undefined) throw new Error(`no transaction ${id}`)
     return entry.tx
@@ -198,7 +199,7 @@ class Connection {
   /** A transaction function whose work is TestKit's: RetryableTry, then TestKit's verdict. */
   private retryable(sessionId: string, mode: "READ" | "WRITE", d: Data): Promise<void> {
     const { session } = this.session(sessionId)
-    const work = (tx: Neo4jSession.Neo4jTransaction) =>
+    const work = (tx: Neo4jSession.Transaction) =>
       Effect.flatMap(
         Effect.promise(() => {
           const txId = this.id()
@@ -530,7 +531,7 @@ const parseAddress = (text: string): { readonly host: string; readonly port: num
 
 const toTestkitAuth = (token: Neo4jAuth.AuthToken): Tagged => ({
   name: "AuthorizationToken",
-  data: Neo4jAuth.toWireMap(token)
+  data: toWireMap(token)
 })
 
 /** A GQL error cause as TestKit's GqlError (null for none, or for a cause that is not one). */
