@@ -6,7 +6,7 @@
  * OpenTelemetry SDK exported, not Effect's own span objects.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { SpanStatusCode } from "@opentelemetry/api"
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api"
 import {
   AggregationTemporality,
   DataPointType,
@@ -85,6 +85,7 @@ describe("the driver with @effect/opentelemetry (NodeSdk.layer, in-memory export
       for (const span of spans) {
         assert.strictEqual(span.resource.attributes["service.name"], "people", span.name)
         assert.strictEqual(span.attributes["db.system.name"], "neo4j", span.name)
+        assert.strictEqual(span.kind, SpanKind.CLIENT, span.name)
         assert.strictEqual(span.attributes["server.address"], "127.0.0.1", span.name)
         assert.strictEqual(span.attributes["server.port"], port, span.name)
       }

@@ -44,6 +44,8 @@ const spanOptions = (driver: Driver, op: Operation) => ({
     op.database,
     op.query === undefined || !driver.config.traceQueryText ? undefined : typeof op.query === "string" ? op.query : op.query.text
   ),
+  // A call to a remote database: CLIENT, as the OpenTelemetry database conventions ask.
+  kind: "client" as const,
   captureStackTrace: false
 })
 
