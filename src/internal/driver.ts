@@ -23,6 +23,7 @@ import {
 import * as ConnectionPool from "../pool/ConnectionPool.ts"
 import * as Rediscovery from "../routing/Rediscovery.ts"
 import * as Router from "../routing/Router.ts"
+import * as RoutingTable from "../routing/RoutingTable.ts"
 import type { ServerAddress } from "./uri.ts"
 
 /**
@@ -152,13 +153,22 @@ export const make = (
           database: Router.databaseToSend(route, connection)
         }))
         if (!router.routing) return lease
-        // A server of the table that cannot be reached is forgotten and the next one tried, as long
-        // as the table names one not tried yet (issue 14: a refused writer is skipped).
+        // A server of the table that cannot be reached is forgotten and the next one of the same
+        // table tried, as long as it names one not tried yet (issue 14: a refused writer is
+        // skipped). When it names none, the error ends this acquisition: the next one fetches a new
+        // table, as in the Java and Go drivers (TestKit routing *_after_leader_switch_using_tx_run
+        // counts the ROUTEs).
         const key = `${route.address.host}:${route.address.port}`
         const tried = Effect.catchIf(lease, Router.isServerGone, (error) =>
           failed?.has(key) === true
             ? Effect.fail(error)
-            : Effect.andThen(router.onConnectionFailure(route.address, route.database), acquire(request, (failed ?? new Set()).add(key))))
+            : Effect.andThen(
+              router.onConnectionFailure(route.address, route.database),
+              Effect.flatMap(router.table(route.database), (table) =>
+                table !== undefined && RoutingTable.serversFor(table, route.mode).length === 0
+                  ? Effect.fail(error)
+                  : acquire(request, (failed ?? new Set()).add(key)))
+            ))
         // A lease that ends in failure teaches the router: a dead server or a former leader is
         // forgotten, an unknown database loses its table. A direct router has nothing to learn.
         return Effect.flatMap(tried, (leased) =>
