@@ -238,7 +238,7 @@ const build = (
         Effect.scoped(
           Effect.gen(function*() {
             const token = auth ?? (yield* config.auth.getToken)
-            yield* driver.acquire({ mode: "READ", database: undefined, auth: token })
+            yield* driver.acquire({ mode: "READ", database: undefined, auth: token, awaitAuth: true })
             return true
           })
         ).pipe(

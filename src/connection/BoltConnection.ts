@@ -148,6 +148,25 @@ class TelemetryHandler extends SummaryHandler {
   }
 }
 
+/** LOGON's answer, pipelined with the work (see {@link BoltConnection.reauthenticate}). */
+class LogonHandler extends SummaryHandler {
+  readonly #connection: BoltConnection
+  readonly #auth: AuthToken
+  constructor(connection: BoltConnection, auth: AuthToken) {
+    super()
+    this.#connection = connection
+    this.#auth = auth
+  }
+  override onSuccess(metadata: Readonly<Record<string, unknown>>): void {
+    super.onSuccess(metadata)
+    this.#connection.loggedOn(this.#auth)
+  }
+  override onFailure(error: Neo4jError): void {
+    super.onFailure(error)
+    this.#connection.logonFailed(error)
+  }
+}
+
 const NO_HINTS: ServerHints = { receiveTimeout: undefined, telemetryEnabled: false, ssrEnabled: false }
 
 /** A live Bolt connection (authenticated once {@link connect} returns it). */
@@ -423,7 +442,8 @@ export class BoltConnection implements Protocol {
         return undefined
       case "Ignored":
         this.#handlers.shift()
-        handler.onIgnored()
+        if (this.#ignoredBecause !== undefined) handler.onFailure(this.#ignoredBecause)
+        else handler.onIgnored()
         return undefined
     }
   }
@@ -572,11 +592,14 @@ export class BoltConnection implements Protocol {
   }
 
   /**
-   * Re-authenticates the connection with LOGOFF and LOGON (Bolt 5.1+), pipelined and awaited
-   * (the caller compares {@link auth} with the token first). Until LOGON succeeds the connection
-   * belongs to nobody: a failure breaks it for the pool.
+   * Re-authenticates the connection with LOGOFF and LOGON (Bolt 5.1+; the caller compares
+   * {@link auth} with the token first). By default they are only queued: they go out in one write
+   * with the work's first request, as the official drivers pipeline them (TestKit
+   * `Optimization:AuthPipelining`). A failed LOGON fails the requests after it with LOGON's error
+   * (the server IGNOREs them), and the connection is not reused. With `wait` (verifyAuthentication)
+   * they are sent and their answers awaited.
    */
-  reauthenticate(auth: AuthToken): Effect.Effect<void, Neo4jError> {
+  reauthenticate(auth: AuthToken, wait = false): Effect.Effect<void, Neo4jError> {
     return Effect.suspend(() => {
       if (!this.capabilities.logon) {
         return Effect.fail(
@@ -587,19 +610,36 @@ export class BoltConnection implements Protocol {
         )
       }
       const logoff = new SummaryHandler()
-      const logon = new SummaryHandler()
+      const logon = new LogonHandler(this, auth)
       const error = this.enqueue(Requests.logoff, logoff) ?? this.enqueue((w, ctx) => Requests.logon(w, auth, ctx), logon)
       if (error !== undefined) return Effect.fail(error)
       this.#auth = UNAUTHENTICATED
+      if (!wait) return Effect.void
       return this.flush.pipe(
         Effect.andThen(this.pump(() => logon.done)),
         Effect.andThen(Effect.suspend(() => logoff.result())),
         Effect.andThen(Effect.suspend(() => logon.result())),
-        Effect.tap(() => Effect.sync(() => void (this.#auth = auth))),
-        Effect.tapError(() => Effect.sync(() => this.markBroken(this.brokenError())))
+        Effect.asVoid
       )
     })
   }
+
+  /** LOGON answered: the connection is authenticated with `auth` from now on. */
+  loggedOn(auth: AuthToken): void {
+    this.#auth = auth
+  }
+
+  /**
+   * LOGON failed: the connection authenticates nobody, so it is not reused, and the requests
+   * pipelined after LOGON, which the server IGNOREs, fail with LOGON's error.
+   */
+  logonFailed(error: Neo4jError): void {
+    this.retired = true
+    this.#ignoredBecause = error
+  }
+
+  /** Why the server IGNOREs requests, when a failure the requests' own handlers did not see explains it. */
+  #ignoredBecause: Neo4jError | undefined = undefined
 
   /**
    * ROUTE, sent and awaited: the routing table the server answers with. ROUTE exists from Bolt 4.3
@@ -634,6 +674,7 @@ export class BoltConnection implements Protocol {
       Effect.sync(() => {
         this.failed = false
         this.#inTransaction = false
+        this.#ignoredBecause = undefined
       }))
   }
 

@@ -42,6 +42,11 @@ export interface AcquireRequest {
   readonly auth?: Auth.AuthToken | undefined
   /** Bookmarks the work waits for; sent with ROUTE, so that a just-created database is found. */
   readonly bookmarks?: ReadonlyArray<string> | undefined
+  /**
+   * Re-authentication (LOGOFF/LOGON) is awaited before the lease is handed out (verifyAuthentication);
+   * otherwise it goes out with the work's first request.
+   */
+  readonly awaitAuth?: boolean | undefined
 }
 
 /** A leased connection, the route that chose it, and the database to name in BEGIN/RUN. */
@@ -118,22 +123,22 @@ export const make = (
     // this per-query path), re-authenticated with LOGOFF/LOGON (Bolt 5.1+), or, before 5.1, replaced
     // by a new connection when the driver's token rotated. The replaced one stays leased until the
     // caller's scope closes (Bolt < 5.1 cannot re-authenticate), so that case needs a free slot.
-    const checkout = (address: ServerAddress, token: Auth.AuthToken, sessionAuth: boolean, verified = false): Effect.Effect<
+    const checkout = (address: ServerAddress, token: Auth.AuthToken, sessionAuth: boolean, verified = false, awaitAuth = false): Effect.Effect<
       BoltConnection,
       Neo4jError,
       Scope.Scope
     > =>
       Effect.flatMap(sessionAuth ? Effect.provideService(pool.acquire(address, verified), ConnectAuth, token) : pool.acquire(address, verified), (connection) => {
         if (Auth.equivalent(connection.auth, token)) return Effect.succeed(connection)
-        if (connection.capabilities.logon || sessionAuth) return Effect.as(connection.reauthenticate(token), connection)
+        if (connection.capabilities.logon || sessionAuth) return Effect.as(connection.reauthenticate(token, awaitAuth), connection)
         connection.retire()
-        return checkout(address, token, sessionAuth, verified)
+        return checkout(address, token, sessionAuth, verified, awaitAuth)
       })
 
     // The session's own auth when it has one (re-authenticating a pooled connection), else the driver's.
-    const checkoutAs = (address: ServerAddress, auth: Auth.AuthToken | undefined) =>
+    const checkoutAs = (address: ServerAddress, auth: Auth.AuthToken | undefined, awaitAuth = false) =>
       Effect.flatMap(auth === undefined ? config.auth.getToken : Effect.succeed(auth), (token) =>
-        checkout(address, token, auth !== undefined))
+        checkout(address, token, auth !== undefined, false, awaitAuth))
 
     const router = yield* Router.forDriver({
       uri: config.uri,
@@ -147,7 +152,7 @@ export const make = (
     // `failed`: servers of this acquisition that could not be reached (routing only).
     const acquire = (request: AcquireRequest, failed?: Set<string>): Effect.Effect<Lease, Neo4jError, Scope.Scope> =>
       Effect.flatMap(router.select(request), (route) => {
-        const lease = Effect.map(checkoutAs(route.address, request.auth), (connection): Lease => ({
+        const lease = Effect.map(checkoutAs(route.address, request.auth, request.awaitAuth), (connection): Lease => ({
           connection,
           route,
           database: Router.databaseToSend(route, connection)
