@@ -238,7 +238,9 @@ const build = (
         Effect.scoped(
           Effect.gen(function*() {
             const token = auth ?? (yield* config.auth.getToken)
-            yield* driver.acquire({ mode: "READ", database: undefined, auth: token, awaitAuth: true })
+            // A reader of the system database, as the official drivers verify (neo4j://: its table is
+            // fetched as the user being verified).
+            yield* driver.acquire({ mode: "READ", database: "system", auth: token, awaitAuth: true })
             return true
           })
         ).pipe(
