@@ -218,7 +218,7 @@ const finishResult = (result: ResultStream, exit: Exit.Exit<unknown, unknown>): 
   // Stopped early by choice (take, first): DISCARD keeps auto-commit writes and the transaction.
   // Interrupted or failed: leave it; releasing the connection RESETs it, which stops the server.
   if (Exit.isFailure(exit)) return Effect.void
-  return Effect.ignore(result.consume)
+  return result.consumeOnClose
 }
 
 const eager = <T extends Record<string, unknown>>(result: ResultStream): Effect.Effect<EagerResult<T>, Neo4jError> =>
@@ -692,7 +692,7 @@ const openTransaction = (
         if (state !== "open" || !connection.isOpen || Exit.hasInterrupts(exit) || connection.pending > pulling) {
           return Effect.void
         }
-        return Effect.ignore(rollback)
+        return connection.cleanup(rollback)
       })
     )
 

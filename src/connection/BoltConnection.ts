@@ -208,6 +208,8 @@ export class BoltConnection implements Protocol {
     readonly integers: ValueCodecOptions["integers"]
     readonly auth: AuthToken
     readonly telemetry?: boolean | undefined
+    /** Bound of the requests a closing scope sends (see {@link cleanup}); default: unbounded. */
+    readonly cleanupTimeout?: Duration.Duration | undefined
   }) {
     this.id = `bolt-${++nextConnectionNumber}`
     this.#transport = init.transport
@@ -220,6 +222,35 @@ export class BoltConnection implements Protocol {
     this.server = { address: formatAddress(init.address), agent: "", protocolVersion: Version.format(init.version) }
     this.#auth = init.auth
     this.#telemetry = init.telemetry === true
+    this.#cleanupTimeout = init.cleanupTimeout
+  }
+
+  readonly #cleanupTimeout: Duration.Duration | undefined
+
+  /**
+   * A request a closing scope sends (ROLLBACK of a transaction left open, DISCARD of an unread
+   * result), bounded by the connection timeout as RESET on release is: a server that does not
+   * answer in time (gone without closing the socket) loses the connection, which is closed rather
+   * than reused, and the scope goes on closing. Its failures are ignored: the scope is closing.
+   */
+  cleanup(request: Effect.Effect<unknown, Neo4jError>): Effect.Effect<void> {
+    const timeout = this.#cleanupTimeout
+    if (timeout === undefined) return Effect.ignore(request)
+    return Effect.ignore(Effect.timeoutOrElse(request, {
+      duration: timeout,
+      orElse: () =>
+        Effect.sync(() => {
+          const address = formatAddress(this.address)
+          this.markBroken(
+            new Neo4jConnectionError({
+              reason: "Timeout",
+              address,
+              message: `No answer from ${address} within ${Duration.format(timeout)} (connectionTimeout) while ` +
+                `closing a transaction or result; the connection is closed.`
+            })
+          )
+        })
+    }))
   }
 
   /** The auth token this connection is currently authenticated with. */
@@ -800,7 +831,8 @@ const negotiate = (
       version,
       integers: options.integers,
       auth: options.auth,
-      telemetry: options.telemetry
+      telemetry: options.telemetry,
+      cleanupTimeout: options.connectTimeout
     })
     connection.feed(rest)
     yield* Effect.addFinalizer(() => connection.goodbye)
