@@ -244,8 +244,9 @@ const build = (
             return true
           })
         ).pipe(
-          Effect.catchTag("Neo4jAuthenticationError", (error) =>
-            REJECTED_CREDENTIALS.has(error.code) ? Effect.succeed(false) : Effect.fail(error)),
+          // Forbidden comes as a Neo4jClientError: the code decides, not the class.
+          Effect.catch((error) =>
+            "code" in error && REJECTED_CREDENTIALS.has(error.code) ? Effect.succeed(false) : Effect.fail(error)),
           span("verifyAuthentication", undefined)
         ),
       getServerInfo: (o) => serverInfoQuery(driver, o?.database).pipe(span("getServerInfo", o?.database)),

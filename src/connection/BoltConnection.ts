@@ -329,7 +329,26 @@ export class BoltConnection implements Protocol {
       return error
     }
     this.#handlers.push(handler)
+    this.#requests++
     return undefined
+  }
+
+  /** Requests enqueued so far, and how many of them when the connection last logged on. */
+  #requests = 0
+  #authenticatedAt = 0
+
+  /**
+   * Whether no request has followed the last successful HELLO/LOGON: the connection's credentials
+   * were proven just now (a new connection, or one that logged on again), so verifying them needs
+   * no further round trip.
+   */
+  get freshlyAuthenticated(): boolean {
+    return this.#requests === this.#authenticatedAt
+  }
+
+  /** HELLO/LOGON succeeded (see {@link freshlyAuthenticated}). */
+  authenticated(): void {
+    this.#authenticatedAt = this.#requests
   }
 
   /** Sends everything enqueued since the last flush in one write. */
@@ -658,6 +677,7 @@ export class BoltConnection implements Protocol {
   /** LOGON answered: the connection is authenticated with `auth` from now on. */
   loggedOn(auth: AuthToken): void {
     this.#auth = auth
+    this.authenticated()
   }
 
   /**
@@ -871,5 +891,6 @@ const negotiate = (
         ssrEnabled: info.hints.ssrEnabled === true
       }
     })
+    connection.authenticated()
     return connection
   })

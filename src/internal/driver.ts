@@ -129,6 +129,11 @@ export const make = (
       Scope.Scope
     > =>
       Effect.flatMap(sessionAuth ? Effect.provideService(pool.acquire(address, verified), ConnectAuth, token) : pool.acquire(address, verified), (connection) => {
+        // Verifying credentials: a pooled connection logs on again whatever its token, as in the
+        // official drivers (Bolt 5.0 cannot, and fails); a new one proved them with its HELLO/LOGON.
+        if (awaitAuth && (!connection.capabilities.logon || !connection.freshlyAuthenticated)) {
+          return Effect.as(connection.reauthenticate(token, true), connection)
+        }
         if (Auth.equivalent(connection.auth, token)) return Effect.succeed(connection)
         if (connection.capabilities.logon || sessionAuth) return Effect.as(connection.reauthenticate(token, awaitAuth), connection)
         connection.retire()

@@ -537,6 +537,60 @@ describe("auth: expiry, token managers, session auth", () => {
       assert.deepStrictEqual(valueOf(exit), [true, false])
     }))
 
+  // As the official drivers (TestKit authorization verify_authentication reader_failure):
+  // Forbidden rejects the credentials too, and a pooled connection already authenticated with the
+  // same token proves nothing until LOGOFF/LOGON has been answered again.
+  it.effect("verifyAuthentication: Forbidden answers false", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello({ auth: Stub.partial({ principal: "bob" }) }),
+          C.logoff(),
+          S.success(),
+          C.logon(Stub.partial({ principal: "eve" })),
+          S.failure("Neo.ClientError.Security.Forbidden")
+        )
+      )
+      const program = Effect.all([
+        Neo4j.verifyAuthentication(Auth.basic("bob", "right")),
+        Neo4j.verifyAuthentication(Auth.basic("eve", "forbidden"))
+      ])
+      const { exit } = yield* drive(program.pipe(Effect.provide(driverLayer(server, { verifyConnectivity: false }))))
+      assert.deepStrictEqual(valueOf(exit), [true, false])
+    }))
+
+  it.effect("verifyAuthentication on a pooled connection of the same user logs on again", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello({ auth: Stub.partial({ principal: "neo4j" }) }),
+          Stub.autoCommit("RETURN 1 AS n", { records: [{ n: 1 }] }),
+          C.logoff(),
+          S.success(),
+          C.logon(Stub.partial({ principal: "neo4j" })),
+          S.failure("Neo.ClientError.Security.CredentialsExpired")
+        )
+      )
+      const program = Effect.andThen(
+        Effect.scoped(Effect.flatMap(Neo4j.session(), (s) => s.run("RETURN 1 AS n"))),
+        Neo4j.verifyAuthentication(Auth.basic("neo4j", "secret"))
+      )
+      const { exit } = yield* drive(program.pipe(Effect.provide(driverLayer(server, { verifyConnectivity: false }))))
+      assert.isFalse(valueOf(exit))
+      assert.strictEqual(server.messages("LOGON").length, 2)
+    }))
+
+  it.effect("verifyAuthentication fails on Bolt 5.0, which cannot log on again", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(Stub.connection(Stub.handshakeAndHello({ version: "5.0" })))
+      const { exit } = yield* drive(
+        Neo4j.verifyAuthentication(Auth.basic("neo4j", "secret")).pipe(
+          Effect.provide(driverLayer(server, { verifyConnectivity: false }))
+        )
+      )
+      assert.strictEqual(errorOf(exit)._tag, "Neo4jUsageError")
+    }))
+
   it.effect("verifyAuthentication fails with security errors that do not reject the credentials (rate limit)", () =>
     Effect.gen(function*() {
       const rateLimit = "Neo.ClientError.Security.AuthenticationRateLimit"
