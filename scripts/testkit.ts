@@ -93,8 +93,10 @@ function runUnittest(group: string, log: NodeJS.WritableStream): Promise<number>
         TEST_BACKEND_PORT: String(backendPort),
         TEST_STUB_HOST: "127.0.0.1"
       },
-      stdio: ["ignore", "ignore", "pipe"]
+      // stdout too: TestKit prints a stub server's own log there when its script failed.
+      stdio: ["ignore", "pipe", "pipe"]
     })
+    child.stdout!.pipe(log, { end: false })
     child.stderr!.pipe(log, { end: false })
     child.on("close", (code) => resolve(code ?? 1))
   })

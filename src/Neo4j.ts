@@ -284,12 +284,15 @@ const build = (
         Effect.scoped(
           Effect.gen(function*() {
             const token = auth ?? (yield* config.auth.getToken)
-            yield* driver.acquire({ mode: "READ", database: undefined, auth: token })
+            // A reader of the system database, as the official drivers verify (neo4j://: its table is
+            // fetched as the user being verified).
+            yield* driver.acquire({ mode: "READ", database: "system", auth: token, awaitAuth: true })
             return true
           })
         ).pipe(
-          Effect.catchTag("Neo4jAuthenticationError", (error) =>
-            REJECTED_CREDENTIALS.has(error.code) ? Effect.succeed(false) : Effect.fail(error)),
+          // Forbidden comes as a Neo4jClientError: the code decides, not the class.
+          Effect.catch((error) =>
+            "code" in error && REJECTED_CREDENTIALS.has(error.code) ? Effect.succeed(false) : Effect.fail(error)),
           span("verifyAuthentication", undefined)
         ),
       getServerInfo: (o) => serverInfoQuery(driver, o?.database).pipe(span("getServerInfo", o?.database)),

@@ -148,6 +148,25 @@ class TelemetryHandler extends SummaryHandler {
   }
 }
 
+/** LOGON's answer, pipelined with the work (see {@link BoltConnection.reauthenticate}). */
+class LogonHandler extends SummaryHandler {
+  readonly #connection: BoltConnection
+  readonly #auth: AuthToken
+  constructor(connection: BoltConnection, auth: AuthToken) {
+    super()
+    this.#connection = connection
+    this.#auth = auth
+  }
+  override onSuccess(metadata: Readonly<Record<string, unknown>>): void {
+    super.onSuccess(metadata)
+    this.#connection.loggedOn(this.#auth)
+  }
+  override onFailure(error: Neo4jError): void {
+    super.onFailure(error)
+    this.#connection.logonFailed(error)
+  }
+}
+
 const NO_HINTS: ServerHints = { receiveTimeout: undefined, telemetryEnabled: false, ssrEnabled: false }
 
 /** A live Bolt connection (authenticated once {@link connect} returns it). */
@@ -189,6 +208,8 @@ export class BoltConnection implements Protocol {
     readonly integers: ValueCodecOptions["integers"]
     readonly auth: AuthToken
     readonly telemetry?: boolean | undefined
+    /** Bound of the requests a closing scope sends (see {@link cleanup}); default: unbounded. */
+    readonly cleanupTimeout?: Duration.Duration | undefined
   }) {
     this.id = `bolt-${++nextConnectionNumber}`
     this.#transport = init.transport
@@ -201,6 +222,35 @@ export class BoltConnection implements Protocol {
     this.server = { address: formatAddress(init.address), agent: "", protocolVersion: Version.format(init.version) }
     this.#auth = init.auth
     this.#telemetry = init.telemetry === true
+    this.#cleanupTimeout = init.cleanupTimeout
+  }
+
+  readonly #cleanupTimeout: Duration.Duration | undefined
+
+  /**
+   * A request a closing scope sends (ROLLBACK of a transaction left open, DISCARD of an unread
+   * result), bounded by the connection timeout as RESET on release is: a server that does not
+   * answer in time (gone without closing the socket) loses the connection, which is closed rather
+   * than reused, and the scope goes on closing. Its failures are ignored: the scope is closing.
+   */
+  cleanup(request: Effect.Effect<unknown, Neo4jError>): Effect.Effect<void> {
+    const timeout = this.#cleanupTimeout
+    if (timeout === undefined) return Effect.ignore(request)
+    return Effect.ignore(Effect.timeoutOrElse(request, {
+      duration: timeout,
+      orElse: () =>
+        Effect.sync(() => {
+          const address = formatAddress(this.address)
+          this.markBroken(
+            new Neo4jConnectionError({
+              reason: "Timeout",
+              address,
+              message: `No answer from ${address} within ${Duration.format(timeout)} (connectionTimeout) while ` +
+                `closing a transaction or result; the connection is closed.`
+            })
+          )
+        })
+    }))
   }
 
   /** The auth token this connection is currently authenticated with. */
@@ -279,7 +329,26 @@ export class BoltConnection implements Protocol {
       return error
     }
     this.#handlers.push(handler)
+    this.#requests++
     return undefined
+  }
+
+  /** Requests enqueued so far, and how many of them when the connection last logged on. */
+  #requests = 0
+  #authenticatedAt = 0
+
+  /**
+   * Whether no request has followed the last successful HELLO/LOGON: the connection's credentials
+   * were proven just now (a new connection, or one that logged on again), so verifying them needs
+   * no further round trip.
+   */
+  get freshlyAuthenticated(): boolean {
+    return this.#requests === this.#authenticatedAt
+  }
+
+  /** HELLO/LOGON succeeded (see {@link freshlyAuthenticated}). */
+  authenticated(): void {
+    this.#authenticatedAt = this.#requests
   }
 
   /** Sends everything enqueued since the last flush in one write. */
@@ -423,7 +492,8 @@ export class BoltConnection implements Protocol {
         return undefined
       case "Ignored":
         this.#handlers.shift()
-        handler.onIgnored()
+        if (this.#ignoredBecause !== undefined) handler.onFailure(this.#ignoredBecause)
+        else handler.onIgnored()
         return undefined
     }
   }
@@ -572,11 +642,14 @@ export class BoltConnection implements Protocol {
   }
 
   /**
-   * Re-authenticates the connection with LOGOFF and LOGON (Bolt 5.1+), pipelined and awaited
-   * (the caller compares {@link auth} with the token first). Until LOGON succeeds the connection
-   * belongs to nobody: a failure breaks it for the pool.
+   * Re-authenticates the connection with LOGOFF and LOGON (Bolt 5.1+; the caller compares
+   * {@link auth} with the token first). By default they are only queued: they go out in one write
+   * with the work's first request, as the official drivers pipeline them (TestKit
+   * `Optimization:AuthPipelining`). A failed LOGON fails the requests after it with LOGON's error
+   * (the server IGNOREs them), and the connection is not reused. With `wait` (verifyAuthentication)
+   * they are sent and their answers awaited.
    */
-  reauthenticate(auth: AuthToken): Effect.Effect<void, Neo4jError> {
+  reauthenticate(auth: AuthToken, wait = false): Effect.Effect<void, Neo4jError> {
     return Effect.suspend(() => {
       if (!this.capabilities.logon) {
         return Effect.fail(
@@ -587,19 +660,37 @@ export class BoltConnection implements Protocol {
         )
       }
       const logoff = new SummaryHandler()
-      const logon = new SummaryHandler()
+      const logon = new LogonHandler(this, auth)
       const error = this.enqueue(Requests.logoff, logoff) ?? this.enqueue((w, ctx) => Requests.logon(w, auth, ctx), logon)
       if (error !== undefined) return Effect.fail(error)
       this.#auth = UNAUTHENTICATED
+      if (!wait) return Effect.void
       return this.flush.pipe(
         Effect.andThen(this.pump(() => logon.done)),
         Effect.andThen(Effect.suspend(() => logoff.result())),
         Effect.andThen(Effect.suspend(() => logon.result())),
-        Effect.tap(() => Effect.sync(() => void (this.#auth = auth))),
-        Effect.tapError(() => Effect.sync(() => this.markBroken(this.brokenError())))
+        Effect.asVoid
       )
     })
   }
+
+  /** LOGON answered: the connection is authenticated with `auth` from now on. */
+  loggedOn(auth: AuthToken): void {
+    this.#auth = auth
+    this.authenticated()
+  }
+
+  /**
+   * LOGON failed: the connection authenticates nobody, so it is not reused, and the requests
+   * pipelined after LOGON, which the server IGNOREs, fail with LOGON's error.
+   */
+  logonFailed(error: Neo4jError): void {
+    this.retired = true
+    this.#ignoredBecause = error
+  }
+
+  /** Why the server IGNOREs requests, when a failure the requests' own handlers did not see explains it. */
+  #ignoredBecause: Neo4jError | undefined = undefined
 
   /**
    * ROUTE, sent and awaited: the routing table the server answers with. ROUTE exists from Bolt 4.3
@@ -634,6 +725,7 @@ export class BoltConnection implements Protocol {
       Effect.sync(() => {
         this.failed = false
         this.#inTransaction = false
+        this.#ignoredBecause = undefined
       }))
   }
 
@@ -759,7 +851,8 @@ const negotiate = (
       version,
       integers: options.integers,
       auth: options.auth,
-      telemetry: options.telemetry
+      telemetry: options.telemetry,
+      cleanupTimeout: options.connectTimeout
     })
     connection.feed(rest)
     yield* Effect.addFinalizer(() => connection.goodbye)
@@ -798,5 +891,6 @@ const negotiate = (
         ssrEnabled: info.hints.ssrEnabled === true
       }
     })
+    connection.authenticated()
     return connection
   })

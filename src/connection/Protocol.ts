@@ -100,6 +100,11 @@ export interface Protocol {
   /** ROLLBACK, sent and awaited. */
   readonly rollback: Effect.Effect<Metadata, Neo4jError>
   /**
+   * Runs a request of a closing scope (ROLLBACK of a transaction left open), bounded by the
+   * connection timeout: without an answer in time the connection is closed rather than reused.
+   */
+  cleanup(request: Effect.Effect<unknown, Neo4jError>): Effect.Effect<void>
+  /**
    * `executeQuery`'s transaction: (TELEMETRY,) BEGIN, RUN, PULL all (and COMMIT when
    * `pipelineCommit`) in one write, awaited until BEGIN is answered and the result is complete.
    */

@@ -31,6 +31,8 @@ export interface ResultConnection {
   readonly flush: Effect.Effect<void, Neo4jConnectionError>
   pump(until: () => boolean): Effect.Effect<void, Neo4jConnectionError | Neo4jProtocolError>
   decodeRecord(bytes: Uint8Array, start: number, end: number): ReadonlyArray<unknown> | Neo4jProtocolError | Neo4jResultError
+  /** A request of a closing scope, bounded (see `BoltConnection.cleanup`). */
+  cleanup(request: Effect.Effect<unknown, Neo4jError>): Effect.Effect<void>
 }
 
 /**
@@ -61,6 +63,8 @@ export interface ResultStream {
   readonly nextBatch: Effect.Effect<NonEmptyReadonlyArray<Neo4jRecord>, Neo4jError | Cause.Done>
   readonly collect: Effect.Effect<Array<Neo4jRecord>, Neo4jError>
   readonly consume: Effect.Effect<Neo4jSummary.ResultSummary, Neo4jError>
+  /** {@link consume} when the scope of an unread result closes: bounded, failures ignored. */
+  readonly consumeOnClose: Effect.Effect<void>
   readonly summary: Effect.Effect<Neo4jSummary.ResultSummary, Neo4jError>
 }
 
@@ -363,6 +367,10 @@ export class QueryResult implements ResultStream {
         Effect.andThen(this.summary)
       )
     })
+  }
+
+  get consumeOnClose(): Effect.Effect<void> {
+    return this.connection.cleanup(this.consume)
   }
 
   /** The summary once the result is finished. */

@@ -18,6 +18,7 @@ import { copyError, isMarkedRetryable, markRetryable, NOT_A_WRITER_CODES } from 
 import * as ConnectionPool from "../pool/ConnectionPool.ts"
 import * as Rediscovery from "../routing/Rediscovery.ts"
 import * as Router from "../routing/Router.ts"
+import * as RoutingTable from "../routing/RoutingTable.ts"
 import type { ServerAddress } from "./uri.ts"
 
 import type { AccessMode } from "../Neo4jSession.ts"
@@ -31,6 +32,11 @@ export interface AcquireRequest {
   readonly auth?: Auth.AuthToken | undefined
   /** Bookmarks the work waits for; sent with ROUTE, so that a just-created database is found. */
   readonly bookmarks?: ReadonlyArray<string> | undefined
+  /**
+   * Re-authentication (LOGOFF/LOGON) is awaited before the lease is handed out (verifyAuthentication);
+   * otherwise it goes out with the work's first request.
+   */
+  readonly awaitAuth?: boolean | undefined
 }
 
 /** A leased connection, the route that chose it, and the database to name in BEGIN/RUN. */
@@ -107,22 +113,27 @@ export const make = (
     // this per-query path), re-authenticated with LOGOFF/LOGON (Bolt 5.1+), or, before 5.1, replaced
     // by a new connection when the driver's token rotated. The replaced one stays leased until the
     // caller's scope closes (Bolt < 5.1 cannot re-authenticate), so that case needs a free slot.
-    const checkout = (address: ServerAddress, token: Auth.AuthToken, sessionAuth: boolean, verified = false): Effect.Effect<
+    const checkout = (address: ServerAddress, token: Auth.AuthToken, sessionAuth: boolean, verified = false, awaitAuth = false): Effect.Effect<
       BoltConnection,
       Neo4jError,
       Scope.Scope
     > =>
       Effect.flatMap(sessionAuth ? Effect.provideService(pool.acquire(address, verified), ConnectAuth, token) : pool.acquire(address, verified), (connection) => {
+        // Verifying credentials: a pooled connection logs on again whatever its token, as in the
+        // official drivers (Bolt 5.0 cannot, and fails); a new one proved them with its HELLO/LOGON.
+        if (awaitAuth && (!connection.capabilities.logon || !connection.freshlyAuthenticated)) {
+          return Effect.as(connection.reauthenticate(token, true), connection)
+        }
         if (Auth.equivalent(connection.auth, token)) return Effect.succeed(connection)
-        if (connection.capabilities.logon || sessionAuth) return Effect.as(connection.reauthenticate(token), connection)
+        if (connection.capabilities.logon || sessionAuth) return Effect.as(connection.reauthenticate(token, awaitAuth), connection)
         connection.retire()
-        return checkout(address, token, sessionAuth, verified)
+        return checkout(address, token, sessionAuth, verified, awaitAuth)
       })
 
     // The session's own auth when it has one (re-authenticating a pooled connection), else the driver's.
-    const checkoutAs = (address: ServerAddress, auth: Auth.AuthToken | undefined) =>
+    const checkoutAs = (address: ServerAddress, auth: Auth.AuthToken | undefined, awaitAuth = false) =>
       Effect.flatMap(auth === undefined ? config.auth.getToken : Effect.succeed(auth), (token) =>
-        checkout(address, token, auth !== undefined))
+        checkout(address, token, auth !== undefined, false, awaitAuth))
 
     const router = yield* Router.forDriver({
       uri: config.uri,
@@ -136,19 +147,28 @@ export const make = (
     // `failed`: servers of this acquisition that could not be reached (routing only).
     const acquire = (request: AcquireRequest, failed?: Set<string>): Effect.Effect<Lease, Neo4jError, Scope.Scope> =>
       Effect.flatMap(router.select(request), (route) => {
-        const lease = Effect.map(checkoutAs(route.address, request.auth), (connection): Lease => ({
+        const lease = Effect.map(checkoutAs(route.address, request.auth, request.awaitAuth), (connection): Lease => ({
           connection,
           route,
           database: Router.databaseToSend(route, connection)
         }))
         if (!router.routing) return lease
-        // A server of the table that cannot be reached is forgotten and the next one tried, as long
-        // as the table names one not tried yet (issue 14: a refused writer is skipped).
+        // A server of the table that cannot be reached is forgotten and the next one of the same
+        // table tried, as long as it names one not tried yet (issue 14: a refused writer is
+        // skipped). When it names none, the error ends this acquisition: the next one fetches a new
+        // table, as in the Java and Go drivers (TestKit routing *_after_leader_switch_using_tx_run
+        // counts the ROUTEs).
         const key = `${route.address.host}:${route.address.port}`
         const tried = Effect.catchIf(lease, Router.isServerGone, (error) =>
           failed?.has(key) === true
             ? Effect.fail(error)
-            : Effect.andThen(router.onConnectionFailure(route.address, route.database), acquire(request, (failed ?? new Set()).add(key))))
+            : Effect.andThen(
+              router.onConnectionFailure(route.address, route.database),
+              Effect.flatMap(router.table(route.database), (table) =>
+                table !== undefined && RoutingTable.serversFor(table, route.mode).length === 0
+                  ? Effect.fail(error)
+                  : acquire(request, (failed ?? new Set()).add(key)))
+            ))
         // A lease that ends in failure teaches the router: a dead server or a former leader is
         // forgotten, an unknown database loses its table. A direct router has nothing to learn.
         return Effect.flatMap(tried, (leased) =>

@@ -47,7 +47,7 @@ const finishResult = (result: ResultStream, exit: Exit.Exit<unknown, unknown>): 
   // Stopped early by choice (take, first): DISCARD keeps auto-commit writes and the transaction.
   // Interrupted or failed: leave it; releasing the connection RESETs it, which stops the server.
   if (Exit.isFailure(exit)) return Effect.void
-  return Effect.ignore(result.consume)
+  return result.consumeOnClose
 }
 
 const eager = <T extends Record<string, unknown>>(result: ResultStream): Effect.Effect<EagerResult<T>, Neo4jError> =>
@@ -317,14 +317,19 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
   ) =>
     Effect.gen(function*() {
       yield* bufferOpenCursor
-      const { lease, started } = yield* acquire(mode)
+      // The connection is held in a scope of its own, given back to the pool (RESET first when the
+      // transaction failed) as soon as the transaction ends, as the official drivers do: a
+      // transaction left unclosed after its commit, rollback or failure does not keep it.
+      const leaseScope = yield* Scope.fork(yield* Effect.scope)
+      const { lease, started } = yield* Scope.provide(leaseScope)(acquire(mode))
       const tx = yield* openTransaction(
         lease.connection,
         settings(lease, started, txConfig),
         telemetry,
         fetchSize,
         (metadata, begun) => Effect.andThen(driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun)), updateBookmarks(started, metadata)),
-        (error) => driver.router.onFailure(lease.route, Cause.fail(error))
+        (error) => driver.router.onFailure(lease.route, Cause.fail(error)),
+        Effect.uninterruptible(Scope.close(leaseScope, Exit.void))
       )
       return observeTransaction(driver, database, tx)
     }).pipe(observe(driver, { span: "Neo4jSession.beginTransaction", operation: "begin", database }))
@@ -399,7 +404,9 @@ const openTransaction = (
     begun: Readonly<Record<string, unknown>> | undefined
   ) => Effect.Effect<void>,
   /** A query of the transaction failed (routing learns from it at once, not when the scope ends). */
-  onFailed: (error: Neo4jError) => Effect.Effect<void> = () => Effect.void
+  onFailed: (error: Neo4jError) => Effect.Effect<void> = () => Effect.void,
+  /** Gives the connection back once the transaction has ended (committed, rolled back or failed). */
+  release: Effect.Effect<void> = Effect.void
 ): Effect.Effect<Transaction, Neo4jError, Scope.Scope> =>
   Effect.gen(function*() {
     const begin = connection.begin(beginSettings, telemetry)
@@ -420,7 +427,7 @@ const openTransaction = (
         state = "failed"
         failure = error
         for (const result of results) result.terminate(error)
-        return onFailed(error)
+        return Effect.andThen(onFailed(error), release)
       })
 
     // The BEGIN outcome, once known: a failed BEGIN explains the IGNORED that follow it.
@@ -491,7 +498,7 @@ const openTransaction = (
           Effect.andThen(request),
           Effect.catch((error) => Effect.andThen(beginOutcome, Effect.fail(error))),
           Effect.tapError(fail),
-          Effect.tap(() => Effect.sync(() => void (state = next)))
+          Effect.tap(() => Effect.andThen(Effect.sync(() => void (state = next)), release))
         )
       })
 
@@ -514,7 +521,7 @@ const openTransaction = (
         if (state !== "open" || !connection.isOpen || Exit.hasInterrupts(exit) || connection.pending > pulling) {
           return Effect.void
         }
-        return Effect.ignore(rollback)
+        return connection.cleanup(rollback)
       })
     )
 

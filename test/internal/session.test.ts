@@ -97,6 +97,10 @@ class FakeResult implements ResultStream {
     })
   }
 
+  get consumeOnClose(): Effect.Effect<void> {
+    return Effect.ignore(this.consume)
+  }
+
   get summary(): Effect.Effect<Neo4jSummary.ResultSummary, Neo4jError> {
     return Effect.suspend(() =>
       this.finalMetadata === undefined ? this.consume : Effect.succeed(summaryFromMetadata({
@@ -177,6 +181,10 @@ class FakeProtocol implements Protocol {
       this.log.push("rollback")
       return {}
     })
+  }
+
+  cleanup(request: Effect.Effect<unknown, Neo4jError>): Effect.Effect<void> {
+    return Effect.ignore(request)
   }
 
   queryInTransaction(): Effect.Effect<PipelinedQuery, Neo4jError> {

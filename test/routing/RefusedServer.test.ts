@@ -59,7 +59,7 @@ describe("a refused server of the routing table", () => {
       assert.strictEqual(router.messages("ROUTE").length, 1)
     }))
 
-  it.effect("all writers refused: the error says no writer is left, after trying each once", () =>
+  it.effect("all writers refused: the error says no writer is left, after trying each once, without a new ROUTE", () =>
     Effect.gen(function*() {
       const dead1 = yield* deadAddress("dead-1")
       const dead2 = yield* deadAddress("dead-2")
@@ -68,12 +68,16 @@ describe("a refused server of the routing table", () => {
       router.script(Stub.connection(
         Stub.handshakeAndHello(),
         Stub.route(rt, { extra: { db: "neo4j" } }),
-        Stub.route(rt, { extra: { db: "neo4j" } })
+        Stub.optional(Stub.route(rt, { extra: { db: "neo4j" } }))
       ))
       const cluster = yield* Cluster.make(router.routingUri())
       const error = yield* Effect.flip(cluster.session({ database: "neo4j" }).run("RETURN 1 AS n"))
       assert.strictEqual(error._tag, "Neo4jConnectionError")
       assert.isTrue(error.isRetryable)
+      // The table left without writers is fetched again by the next acquisition, not by this one
+      // (Java and Go drivers; TestKit routing test_should_write_successfully_after_leader_switch_using_tx_run).
+      assert.strictEqual(router.messages("ROUTE").length, 1)
+      assert.deepStrictEqual((yield* cluster.router.table("neo4j"))?.writers, [])
     }))
 
   it.effect("a writer answering NotALeader in an explicit transaction is forgotten at once, not when the scope ends", () =>

@@ -6,6 +6,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Verify from "../../src/internal/verify.ts"
+import * as Neo4j from "../../src/Neo4j.ts"
+import * as Auth from "../../src/Neo4jAuth.ts"
 import { Stub, StubServer } from "../stub/index.ts"
 import * as Cluster from "./cluster.ts"
 
@@ -51,5 +53,28 @@ describe("verifyConnectivity / getServerInfo", () => {
       assert.strictEqual(router!.messages("ROUTE").length, 2, "the table is fetched afresh")
       assert.strictEqual(reader!.messages("RESET").length, 1, "the pooled connection proved itself with RESET")
       assert.strictEqual(writer!.messages("HELLO").length, 0, "the writer is not contacted")
+    }))
+})
+
+describe("verifyAuthentication", () => {
+  it.effect("routing: the table of the system database, fetched as the user being verified, and a reader logged on as them", () =>
+    Effect.gen(function*() {
+      // As the official drivers (TestKit authorization verify_authentication, routing=True).
+      const [router, reader] = yield* servers("router", "reader")
+      const eve = Stub.partial({ scheme: "basic", principal: "eve", credentials: "eves-secret" })
+      router!.script(Stub.connection(
+        Stub.handshakeAndHello({ auth: eve }),
+        Stub.route(
+          { routers: [router!.address], readers: [reader!.address], writers: [router!.address], ttl: 300, db: "system" },
+          { extra: { db: "system" } }
+        )
+      ))
+      reader!.script(Stub.connection(Stub.handshakeAndHello({ auth: eve })))
+      const verified = yield* Neo4j.verifyAuthentication(Auth.basic("eve", "eves-secret")).pipe(
+        Effect.provide(Neo4j.layer({ uri: router!.routingUri(), username: "neo4j", password: "secret", verifyConnectivity: false }))
+      )
+      assert.isTrue(verified)
+      assert.strictEqual(router!.messages("ROUTE").length, 1)
+      assert.strictEqual(reader!.messages("HELLO").length, 1)
     }))
 })

@@ -463,6 +463,61 @@ describe("auth: expiry, token managers, session auth", () => {
       assert.strictEqual(server.messages("LOGOFF").length, 1)
     }))
 
+  // TestKit Optimization:AuthPipelining: the server answers LOGOFF and LOGON only once the work's
+  // first request has arrived; a driver waiting for their answers first hangs here.
+  const pooledThenSession = Effect.andThen(
+    Effect.scoped(Effect.flatMap(Neo4j.session(), (s) => s.run("RETURN 1 AS n"))),
+    Effect.scoped(Effect.flatMap(Neo4j.session({ auth: Auth.basic("bob", "bobs-secret") }), (s) => s.run("RETURN 2 AS n")))
+  )
+
+  it.effect("session auth on a pooled connection: LOGOFF and LOGON go out with the query, unanswered until it arrives", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello(),
+          Stub.autoCommit("RETURN 1 AS n", { records: [{ n: 1 }] }),
+          C.logoff(),
+          C.logon(Stub.partial({ scheme: "basic", principal: "bob" })),
+          C.run("RETURN 2 AS n", {}, Stub.any),
+          S.success(),
+          S.success(),
+          S.success({ fields: ["n"] }),
+          C.pull(),
+          S.record([2]),
+          S.success({ type: "r" })
+        )
+      )
+      const result = valueOf((yield* drive(pooledThenSession.pipe(Effect.provide(driverLayer(server, { verifyConnectivity: false }))))).exit)
+      assert.strictEqual(result.records[0]!.get("n"), 2)
+    }))
+
+  it.effect("session auth on a pooled connection: a LOGON refused fails the query with LOGON's error, and the connection is not reused", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello(),
+          Stub.autoCommit("RETURN 1 AS n", { records: [{ n: 1 }] }),
+          C.logoff(),
+          C.logon(Stub.partial({ scheme: "basic", principal: "bob" })),
+          C.run("RETURN 2 AS n", {}, Stub.any),
+          S.success(),
+          S.failure(Code.UNAUTHORIZED),
+          S.ignored(),
+          Stub.optional(C.pull(), S.ignored()),
+          Stub.optional(Stub.reset())
+        )
+      )
+      const program = Effect.flatMap(Effect.exit(pooledThenSession), (exit) =>
+        Effect.map(Neo4j.poolStats, (stats) => ({ exit, idle: stats.reduce((n, s) => n + s.idle, 0) })))
+      const { exit, idle } = valueOf((yield* drive(
+        program.pipe(Effect.provide(driverLayer(server, { verifyConnectivity: false })))
+      )).exit)
+      const error = errorOf(exit)
+      assert.strictEqual(error._tag, "Neo4jAuthenticationError")
+      assert.strictEqual((error as { code?: string }).code, Code.UNAUTHORIZED)
+      assert.strictEqual(idle, 0)
+    }))
+
   it.effect("verifyAuthentication: true for accepted credentials, false for rejected ones (LOGOFF/LOGON on a pooled connection)", () =>
     Effect.gen(function*() {
       const server = yield* StubServer.make(
@@ -480,6 +535,60 @@ describe("auth: expiry, token managers, session auth", () => {
       ])
       const { exit } = yield* drive(program.pipe(Effect.provide(driverLayer(server, { verifyConnectivity: false }))))
       assert.deepStrictEqual(valueOf(exit), [true, false])
+    }))
+
+  // As the official drivers (TestKit authorization verify_authentication reader_failure):
+  // Forbidden rejects the credentials too, and a pooled connection already authenticated with the
+  // same token proves nothing until LOGOFF/LOGON has been answered again.
+  it.effect("verifyAuthentication: Forbidden answers false", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello({ auth: Stub.partial({ principal: "bob" }) }),
+          C.logoff(),
+          S.success(),
+          C.logon(Stub.partial({ principal: "eve" })),
+          S.failure("Neo.ClientError.Security.Forbidden")
+        )
+      )
+      const program = Effect.all([
+        Neo4j.verifyAuthentication(Auth.basic("bob", "right")),
+        Neo4j.verifyAuthentication(Auth.basic("eve", "forbidden"))
+      ])
+      const { exit } = yield* drive(program.pipe(Effect.provide(driverLayer(server, { verifyConnectivity: false }))))
+      assert.deepStrictEqual(valueOf(exit), [true, false])
+    }))
+
+  it.effect("verifyAuthentication on a pooled connection of the same user logs on again", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello({ auth: Stub.partial({ principal: "neo4j" }) }),
+          Stub.autoCommit("RETURN 1 AS n", { records: [{ n: 1 }] }),
+          C.logoff(),
+          S.success(),
+          C.logon(Stub.partial({ principal: "neo4j" })),
+          S.failure("Neo.ClientError.Security.CredentialsExpired")
+        )
+      )
+      const program = Effect.andThen(
+        Effect.scoped(Effect.flatMap(Neo4j.session(), (s) => s.run("RETURN 1 AS n"))),
+        Neo4j.verifyAuthentication(Auth.basic("neo4j", "secret"))
+      )
+      const { exit } = yield* drive(program.pipe(Effect.provide(driverLayer(server, { verifyConnectivity: false }))))
+      assert.isFalse(valueOf(exit))
+      assert.strictEqual(server.messages("LOGON").length, 2)
+    }))
+
+  it.effect("verifyAuthentication fails on Bolt 5.0, which cannot log on again", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(Stub.connection(Stub.handshakeAndHello({ version: "5.0" })))
+      const { exit } = yield* drive(
+        Neo4j.verifyAuthentication(Auth.basic("neo4j", "secret")).pipe(
+          Effect.provide(driverLayer(server, { verifyConnectivity: false }))
+        )
+      )
+      assert.strictEqual(errorOf(exit)._tag, "Neo4jUsageError")
     }))
 
   it.effect("verifyAuthentication fails with security errors that do not reject the credentials (rate limit)", () =>

@@ -6,7 +6,7 @@
  * the issue asks for but the driver does not do yet: `driver-findings.test.ts`.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Schedule } from "effect"
+import { Effect, Exit, Fiber, Schedule, type Scope } from "effect"
 import { TestClock } from "effect/testing"
 import * as Neo4j from "../../src/Neo4j.ts"
 import {
@@ -354,6 +354,34 @@ describe("slow, silent and interrupted", () => {
       assert.strictEqual(yield* Fiber.join(fiber), VALUE)
       assert.isTrue(server.connections[0]!.clientClosed, "the timed-out connection is closed")
     }))
+
+  // A server that went away without closing the socket (host gone, network cut): the requests a
+  // closing scope sends (ROLLBACK of an open transaction, DISCARD of an unread result) are bounded
+  // by connectionTimeout, as RESET on release is, and the connection is closed instead of reused.
+  const closingOnSilence = (steps: ReadonlyArray<Stub.Step>, work: Effect.Effect<unknown, unknown, Neo4j.Neo4j | Scope.Scope>) =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(Stub.connection(Stub.handshakeAndHello(), steps, S.silent()))
+      const layer = driverLayer(server, { connectionTimeout: "5 seconds", verifyConnectivity: false })
+      const fiber = yield* Effect.forkChild(Effect.exit(Effect.scoped(work).pipe(Effect.provide(layer))))
+      yield* server.waitFor("the silent connection", (s) => s.connections[0]?.state === "silent")
+      yield* TestClock.adjust("5 seconds")
+      const exit = yield* Fiber.join(fiber)
+      assert.isTrue(Exit.isSuccess(exit), `the scope closed without a failure: ${String(exit)}`)
+      assert.isTrue(server.connections[0]!.clientClosed, "the connection is closed, not pooled")
+    })
+
+  it.effect("closing the scope of an open transaction whose server went silent ends within connectionTimeout", () =>
+    closingOnSilence(
+      [C.begin(), S.success(), C.run("RETURN 1 AS n", {}, {}), S.success({ fields: ["n"] }), C.pull(), S.record([1]), S.success({ type: "r" }), C.rollback()],
+      Effect.flatMap(Neo4j.session(), (session) =>
+        Effect.flatMap(session.beginTransaction(), (tx) => tx.run("RETURN 1 AS n")))
+    ))
+
+  it.effect("closing the scope of an unread cursor whose server went silent ends within connectionTimeout", () =>
+    closingOnSilence(
+      [C.run("RETURN 1 AS n", {}, Stub.any), S.success({ fields: ["n"] }), C.pull(), S.record([1]), S.success({ has_more: true }), C.discard()],
+      Effect.flatMap(Neo4j.session(), (session) => session.cursor("RETURN 1 AS n"))
+    ))
 
   it.effect("an interrupted transaction function RESETs its connection and does not commit", () =>
     Effect.gen(function*() {

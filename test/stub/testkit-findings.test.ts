@@ -106,6 +106,62 @@ describe("a failed query ends its transaction", () => {
     }))
 })
 
+describe("an ended transaction gives its connection back at once, not when its scope closes", () => {
+  // TestKit routing *_after_leader_switch_using_tx_run and *_rediscover_when_all_connections_fail_*:
+  // the test never closes the transaction, and the server expects RESET (or the connection's reuse).
+  const held = Effect.map(Neo4j.poolStats, (stats) => stats.map(({ idle, inUse }) => ({ idle, inUse })))
+  const inSession = <A>(program: (s: Neo4jSession.Neo4jSession) => Effect.Effect<A, unknown, Scope.Scope | Neo4j.Neo4j>) =>
+    Effect.scoped(Effect.flatMap(Neo4j.session(), program))
+
+  it.effect("a failed transaction: RESET, and the connection is idle while the transaction's scope is still open", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello(),
+          C.begin(), S.success(),
+          C.run("CREATE ()", {}, {}), S.failure("Neo.ClientError.Cluster.NotALeader"),
+          C.pull(), S.ignored(),
+          Stub.reset()
+        )
+      )
+      const program = inSession((s) =>
+        Effect.scoped(Effect.gen(function*() {
+          const tx = yield* s.beginTransaction()
+          yield* Effect.flip(tx.cursor("CREATE ()"))
+          assert.strictEqual(server.messages("RESET").length, 1)
+          assert.deepStrictEqual(yield* held, [{ idle: 1, inUse: 0 }])
+          assert.isFalse(yield* tx.isOpen)
+        }))
+      )
+      yield* succeeds(server, program)
+    }))
+
+  it.effect("a committed transaction: the session's next transaction runs on the same connection", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make(
+        Stub.connection(
+          Stub.handshakeAndHello(),
+          Stub.transaction({ queries: [{ query: "RETURN 1 AS n", records: [{ n: 1 }] }], bookmark: "bm:1" }),
+          Stub.transaction({ queries: [{ query: "RETURN 1 AS n", records: [{ n: 1 }] }], bookmark: "bm:2" })
+        )
+      )
+      const program = inSession((s) =>
+        Effect.scoped(Effect.gen(function*() {
+          const first = yield* s.beginTransaction()
+          yield* first.run("RETURN 1 AS n")
+          yield* first.commit
+          assert.deepStrictEqual(yield* held, [{ idle: 1, inUse: 0 }])
+          const second = yield* s.beginTransaction()
+          const result = yield* second.run("RETURN 1 AS n")
+          yield* second.commit
+          return result.records[0]!.get("n")
+        }))
+      )
+      assert.strictEqual(yield* succeeds(server, program), 1)
+      assert.strictEqual(server.connectionCount, 1)
+    }))
+})
+
 describe("ResultCursor", () => {
   it.effect("auto-commit: keys at once, records on demand, consume discards the rest and gives the summary", () =>
     Effect.gen(function*() {

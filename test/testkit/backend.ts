@@ -141,7 +141,8 @@ class Connection {
           principal: d.principal ?? "",
           credentials: d.credentials ?? "",
           realm: d.realm ?? undefined,
-          parameters: d.parameters === undefined || d.parameters === null ? undefined : paramsToDriver(d.parameters)
+          // Plain JSON here (TestKit's AuthorizationToken.parameters), not Cypher-tagged values.
+          parameters: d.parameters === undefined || d.parameters === null ? undefined : plainToDriver(d.parameters) as Data
         })
     }
   }
@@ -522,6 +523,16 @@ class Connection {
         return this.send("BackendError", { msg: `missing API or not implemented in the backend: ${name}` })
     }
   }
+}
+
+/** Plain JSON to driver values: integers as INTEGER (bigint), other numbers as FLOAT. */
+const plainToDriver = (value: unknown): unknown => {
+  if (typeof value === "number") return Number.isInteger(value) ? BigInt(value) : Neo4jValue.float(value)
+  if (Array.isArray(value)) return value.map(plainToDriver)
+  if (typeof value === "object" && value !== null && typeof value !== "bigint") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainToDriver(v)]))
+  }
+  return value
 }
 
 const parseAddress = (text: string): { readonly host: string; readonly port: number } => {

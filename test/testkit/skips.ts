@@ -40,6 +40,8 @@ export const features: ReadonlyArray<string> = [
   "Optimization:ImplicitDefaultArguments",
   "Optimization:MinimalResets",
   "Optimization:ConnectionReuse",
+  // HELLO+LOGON in one write; LOGOFF+LOGON queued and sent with the work's first request.
+  "Optimization:AuthPipelining",
   "Optimization:PullPipelining",
   "Optimization:ExecuteQueryPipelining",
   "AuthorizationExpiredTreatment",
@@ -65,10 +67,6 @@ export const notDeclared: Readonly<Record<string, string>> = {
   "Feature:TLS:1.1": "TLS stub suites not run",
   "Feature:TLS:1.2": "TLS stub suites not run",
   "Feature:TLS:1.3": "TLS stub suites not run",
-  "Optimization:AuthPipelining":
-    "not done: re-authentication (LOGOFF/LOGON on a pooled connection) waits for LOGON SUCCESS before the work's " +
-    "first request; TestKit's pipelined scripts answer nothing until that request arrives, so declaring it hung " +
-    "every user-switching test",
   "Optimization:EagerTransactionBegin": "by design: BEGIN is pipelined with the first query",
   "Optimization:MinimalBookmarksSet": "not verified",
   "Optimization:MinimalVerifyAuthentication": "not verified",
