@@ -110,7 +110,7 @@ describe("an ended transaction gives its connection back at once, not when its s
   // TestKit routing *_after_leader_switch_using_tx_run and *_rediscover_when_all_connections_fail_*:
   // the test never closes the transaction, and the server expects RESET (or the connection's reuse).
   const held = Effect.map(Neo4j.poolStats, (stats) => stats.map(({ idle, inUse }) => ({ idle, inUse })))
-  const inSession = <A>(program: (s: Neo4jSession.Neo4jSession) => Effect.Effect<A, unknown, Scope.Scope | Neo4j.Neo4j>) =>
+  const inSession = <A>(program: (s: Neo4jSession.Session) => Effect.Effect<A, unknown, Scope.Scope | Neo4j.Neo4j>) =>
     Effect.scoped(Effect.flatMap(Neo4j.session(), program))
 
   it.effect("a failed transaction: RESET, and the connection is idle while the transaction's scope is still open", () =>
