@@ -8,6 +8,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { Neo4jUsageError } from "./Neo4jError.ts"
+import { equivalent as sameWireMap } from "./bolt/AuthMap.ts"
 
 /**
  * An authentication token, sent in HELLO (Bolt 4.4/5.0) or LOGON (Bolt 5.1+).
@@ -123,29 +124,12 @@ export const describe = (token: AuthToken): string => {
 
 /**
  * Whether two tokens carry the same identity and secret (decides if a pooled connection that
- * authenticated with one can serve the other without LOGOFF/LOGON).
+ * authenticated with one can serve the other without LOGOFF/LOGON): their HELLO/LOGON maps are equal.
  *
  * @since 0.1.0
  * @category predicates
  */
-export const equivalent = (a: AuthToken, b: AuthToken): boolean => {
-  if (a === b) return true
-  switch (a._tag) {
-    case "None":
-      return b._tag === "None"
-    case "Basic":
-      return b._tag === "Basic" && a.username === b.username && a.realm === b.realm &&
-        Redacted.value(a.password) === Redacted.value(b.password)
-    case "Bearer":
-      return b._tag === "Bearer" && Redacted.value(a.token) === Redacted.value(b.token)
-    case "Kerberos":
-      return b._tag === "Kerberos" && Redacted.value(a.ticket) === Redacted.value(b.ticket)
-    case "Custom":
-      return b._tag === "Custom" && a.scheme === b.scheme && a.principal === b.principal &&
-        (a.realm ?? "") === (b.realm ?? "") && Redacted.value(a.credentials) === Redacted.value(b.credentials) &&
-        JSON.stringify(a.parameters ?? {}) === JSON.stringify(b.parameters ?? {})
-  }
-}
+export const equivalent: (a: AuthToken, b: AuthToken) => boolean = sameWireMap
 
 /**
  * Supplies the current auth token and learns about the server rejecting it, so that rotating

@@ -1,6 +1,7 @@
 /**
  * The auth token as HELLO/LOGON carry it. Not part of the public surface: the wire map holds the
- * secret in clear, so only the message encoders read it.
+ * secret in clear, so only the message encoders (and the comparison behind `Neo4jAuth.equivalent`)
+ * read it.
  */
 import * as Redacted from "effect/Redacted"
 import type { AuthToken } from "../Neo4jAuth.ts"
@@ -37,4 +38,18 @@ export const toWireMap = (token: AuthToken): Record<string, unknown> => {
       return map
     }
   }
+}
+
+/** Whether two tokens give the same HELLO/LOGON map (`Neo4jAuth.equivalent`). */
+export const equivalent = (a: AuthToken, b: AuthToken): boolean => {
+  if (a === b) return true
+  const wa = toWireMap(a)
+  const wb = toWireMap(b)
+  const keys = new Set([...Object.keys(wa), ...Object.keys(wb)])
+  for (const key of keys) {
+    if (key === "parameters") {
+      if (JSON.stringify(wa[key]) !== JSON.stringify(wb[key])) return false
+    } else if (wa[key] !== wb[key]) return false
+  }
+  return true
 }
