@@ -42,8 +42,10 @@ describe("executeQuery", () => {
   }
 })
 
-const session = (program: (s: Neo4jSession.Session) => Effect.Effect<unknown, unknown, Scope.Scope>) =>
-  Effect.scoped(Effect.flatMap(Neo4j.session({ fetchSize: 2 }), program))
+const session = <A>(
+  program: (s: Neo4jSession.Session) => Effect.Effect<A, unknown, Scope.Scope | Neo4j.Neo4j>,
+  config: Neo4jSession.SessionConfig = { fetchSize: 2 }
+) => Effect.scoped(Effect.flatMap(Neo4j.session(config), program))
 
 describe("a failed query ends its transaction", () => {
   it.effect("rollback after a failed RUN succeeds and sends no ROLLBACK", () =>
@@ -110,8 +112,6 @@ describe("an ended transaction gives its connection back at once, not when its s
   // TestKit routing *_after_leader_switch_using_tx_run and *_rediscover_when_all_connections_fail_*:
   // the test never closes the transaction, and the server expects RESET (or the connection's reuse).
   const held = Effect.map(Neo4j.poolStats, (stats) => stats.map(({ idle, inUse }) => ({ idle, inUse })))
-  const inSession = <A>(program: (s: Neo4jSession.Session) => Effect.Effect<A, unknown, Scope.Scope | Neo4j.Neo4j>) =>
-    Effect.scoped(Effect.flatMap(Neo4j.session(), program))
 
   it.effect("a failed transaction: RESET, and the connection is idle while the transaction's scope is still open", () =>
     Effect.gen(function*() {
@@ -124,14 +124,15 @@ describe("an ended transaction gives its connection back at once, not when its s
           Stub.reset()
         )
       )
-      const program = inSession((s) =>
+      const program = session((s) =>
         Effect.scoped(Effect.gen(function*() {
           const tx = yield* s.beginTransaction()
           yield* Effect.flip(tx.cursor("CREATE ()"))
           assert.strictEqual(server.messages("RESET").length, 1)
           assert.deepStrictEqual(yield* held, [{ idle: 1, inUse: 0 }])
           assert.isFalse(yield* tx.isOpen)
-        }))
+        })),
+        {} // the driver's default fetch size
       )
       yield* succeeds(server, program)
     }))
@@ -145,7 +146,7 @@ describe("an ended transaction gives its connection back at once, not when its s
           Stub.transaction({ queries: [{ query: "RETURN 1 AS n", records: [{ n: 1 }] }], bookmark: "bm:2" })
         )
       )
-      const program = inSession((s) =>
+      const program = session((s) =>
         Effect.scoped(Effect.gen(function*() {
           const first = yield* s.beginTransaction()
           yield* first.run("RETURN 1 AS n")
@@ -155,7 +156,8 @@ describe("an ended transaction gives its connection back at once, not when its s
           const result = yield* second.run("RETURN 1 AS n")
           yield* second.commit
           return result.records[0]!.get("n")
-        }))
+        })),
+        {} // the driver's default fetch size
       )
       assert.strictEqual(yield* succeeds(server, program), 1)
       assert.strictEqual(server.connectionCount, 1)
