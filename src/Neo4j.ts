@@ -173,45 +173,56 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
   /** Shared by the retries: TELEMETRY goes until the server has acknowledged it once. */
   telemetry: Telemetry
 ): Effect.Effect<EagerResult<T>, Neo4jError> =>
-  Effect.scoped(
-    Effect.gen(function*() {
-      const mode = config.routing ?? "WRITE"
-      const database = config.database ?? driver.config.database
-      const manager = config.bookmarkManager === null ? undefined : config.bookmarkManager ?? driver.bookmarkManager
-      const started = manager === undefined ? [] : yield* manager.getBookmarks
-      const lease = yield* driver.acquire({
+  // The per-query path: plain flatMaps, no generator.
+  Effect.scoped(Effect.suspend(() => {
+    const mode = config.routing ?? "WRITE"
+    const database = config.database ?? driver.config.database
+    const manager = config.bookmarkManager === null ? undefined : config.bookmarkManager ?? driver.bookmarkManager
+    const run = (started: ReadonlyArray<string>) =>
+      Effect.flatMap(driver.acquire({
         mode,
         database,
         impersonatedUser: config.impersonatedUser,
         auth: config.auth,
         bookmarks: started
+      }), (lease) => {
+        const connection = lease.connection
+        // Records are pulled in batches of the configured fetch size, as the official drivers do.
+        // A read that pulls everything at once (fetch size -1) sends BEGIN, RUN, PULL and COMMIT in
+        // one write: one round trip, and a connection lost on the way is safely retried (a read
+        // commits nothing). Otherwise COMMIT goes only after the result is complete, so a connection
+        // lost before it is retried and one lost during it is reported as CommitOutcomeUnknown (see
+        // BoltConnection.commit and queryInTransaction).
+        const fetchSize = driver.config.fetchSize
+        const pipelined = connection.queryInTransaction({ query, parameters, fetchSize }, {
+          bookmarks: started,
+          timeout: config.timeout,
+          metadata: config.metadata,
+          mode,
+          database: lease.database,
+          impersonatedUser: config.impersonatedUser,
+          notifications: config.notifications
+        }, mode === "READ" && fetchSize === -1, telemetry)
+        return Effect.andThen(
+          Driver.annotateSpan({ "server.address": connection.address.host, "server.port": connection.address.port }),
+          Effect.flatMap(pipelined, ({ begun, result, commit }) =>
+            Effect.andThen(
+              driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun)),
+              Effect.flatMap(result.collect, (records) =>
+                Effect.flatMap(commit, (commitMetadata) =>
+                  Effect.andThen(
+                    manager === undefined ? Effect.void : manager.updateBookmarks(started, bookmarksOf(commitMetadata)),
+                    Effect.map(result.summary, (summary) => ({
+                      keys: result.shape?.keys ?? [],
+                      records: records as Array<Neo4jRecord<T>>,
+                      summary
+                    }))
+                  )))
+            ))
+        )
       })
-      const connection = lease.connection
-      yield* Driver.annotateSpan({ "server.address": connection.address.host, "server.port": connection.address.port })
-      // Records are pulled in batches of the configured fetch size, as the official drivers do.
-      // A read that pulls everything at once (fetch size -1) sends BEGIN, RUN, PULL and COMMIT in
-      // one write: one round trip, and a connection lost on the way is safely retried (a read
-      // commits nothing). Otherwise COMMIT goes only after the result is complete, so a connection
-      // lost before it is retried and one lost during it is reported as CommitOutcomeUnknown (see
-      // BoltConnection.commit and queryInTransaction).
-      const fetchSize = driver.config.fetchSize
-      const { begun, result, commit } = yield* connection.queryInTransaction({ query, parameters, fetchSize }, {
-        bookmarks: started,
-        timeout: config.timeout,
-        metadata: config.metadata,
-        mode,
-        database: lease.database,
-        impersonatedUser: config.impersonatedUser,
-        notifications: config.notifications
-      }, mode === "READ" && fetchSize === -1, telemetry)
-      yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun))
-      const records = yield* result.collect
-      const commitMetadata = yield* commit
-      if (manager !== undefined) yield* manager.updateBookmarks(started, bookmarksOf(commitMetadata))
-      const summary = yield* result.summary
-      return { keys: result.shape?.keys ?? [], records: records as Array<Neo4jRecord<T>>, summary }
-    })
-  )
+    return manager === undefined ? run([]) : Effect.flatMap(manager.getBookmarks, run)
+  }))
 
 const serverInfoQuery = Verify.serverInfo
 

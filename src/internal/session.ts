@@ -51,11 +51,12 @@ const finishResult = (result: ResultStream, exit: Exit.Exit<unknown, unknown>): 
 }
 
 const eager = <T extends Record<string, unknown>>(result: ResultStream): Effect.Effect<EagerResult<T>, Neo4jError> =>
-  Effect.gen(function*() {
-    const records = yield* result.collect
-    const summary = yield* result.summary
-    return { keys: result.shape?.keys ?? [], records: records as Array<Neo4jRecord<T>>, summary }
-  })
+  Effect.flatMap(result.collect, (records) =>
+    Effect.map(result.summary, (summary) => ({
+      keys: result.shape?.keys ?? [],
+      records: records as Array<Neo4jRecord<T>>,
+      summary
+    })))
 
 const recordStream = <T extends Record<string, unknown>>(result: ResultStream): Stream.Stream<Neo4jRecord<T>, Neo4jError> => {
   result.streamed()
@@ -192,17 +193,20 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     ? Effect.sync(() => bookmarks)
     : Effect.map(manager.getBookmarks, (managed) => Array.from(new Set([...bookmarks, ...managed])))
 
+  // Takes the bookmarks of `metadata` now; what is left is telling the manager.
+  const applyBookmarks = (started: ReadonlyArray<string>, metadata: Readonly<Record<string, unknown>> | undefined) => {
+    const next = metadata === undefined ? [] : bookmarksOf(metadata)
+    if (next.length === 0) return Effect.void
+    bookmarks = next
+    return manager === undefined ? Effect.void : manager.updateBookmarks(started, next)
+  }
+
   const updateBookmarks = (started: ReadonlyArray<string>, metadata: Readonly<Record<string, unknown>>) =>
-    Effect.suspend(() => {
-      const next = bookmarksOf(metadata)
-      if (next.length === 0) return Effect.void
-      bookmarks = next
-      return manager === undefined ? Effect.void : manager.updateBookmarks(started, next)
-    })
+    Effect.suspend(() => applyBookmarks(started, metadata))
 
   // An auto-commit query's bookmark arrives with its final summary.
   const completed = (result: ResultStream, started: ReadonlyArray<string>) =>
-    Effect.suspend(() => result.finalMetadata === undefined ? Effect.void : updateBookmarks(started, result.finalMetadata))
+    Effect.suspend(() => applyBookmarks(started, result.finalMetadata))
 
   // A routing driver with a bookmark manager asks it twice, as the official drivers do: once for
   // ROUTE (a table may be fetched), once more for the work itself, which waits for what the manager
@@ -229,6 +233,16 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     notifications: config.notifications
   })
 
+  /** Queues RUN of an auto-commit query (its first read adds PULL), now. */
+  const queueAutoCommit = (
+    lease: Lease,
+    query: string,
+    parameters: Parameters,
+    started: ReadonlyArray<string>,
+    txConfig: TransactionConfig | undefined
+  ): ResultStream | Neo4jUsageError =>
+    lease.connection.autoCommit({ query, parameters, fetchSize }, settings(lease, started, txConfig))
+
   /** Queues RUN of an auto-commit query (its first read adds PULL); its completion updates bookmarks. */
   const startAutoCommit = (
     lease: Lease,
@@ -238,7 +252,7 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     txConfig: TransactionConfig | undefined
   ): Effect.Effect<ResultStream, Neo4jError> =>
     Effect.suspend(() => {
-      const result = lease.connection.autoCommit({ query, parameters, fetchSize }, settings(lease, started, txConfig))
+      const result = queueAutoCommit(lease, query, parameters, started, txConfig)
       return result instanceof Neo4jUsageError ? Effect.fail(result) : Effect.succeed(result)
     })
 
@@ -282,16 +296,26 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     txConfig?: TransactionConfig
   ): Effect.Effect<EagerResult<T>, Neo4jError> => {
     const { text, parameters: params } = Neo4jCypher.toQuery(query, parameters)
+    // The per-query path: plain flatMaps, no generator, and no step for a cursor that is not open.
+    const leased = ({ lease, started }: { readonly lease: Lease; readonly started: ReadonlyArray<string> }) => {
+      const result = queueAutoCommit(lease, text, params, started, txConfig)
+      if (result instanceof Neo4jUsageError) return Effect.fail(result)
+      return Effect.flatMap(eager<T>(result), (eagerResult) =>
+        Effect.as(
+          Effect.andThen(
+            driver.router.onHomeDatabase(lease.route, Router.databaseIn(result.runMetadata)),
+            Effect.suspend(() => applyBookmarks(started, result.finalMetadata))
+          ),
+          eagerResult
+        ))
+    }
     return Effect.scoped(
-      Effect.gen(function*() {
-        yield* bufferOpenCursor
-        const { lease, started } = yield* acquire(defaultMode)
-        const result = yield* startAutoCommit(lease, text, params, started, txConfig)
-        const eagerResult = yield* eager<T>(result)
-        yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(result.runMetadata))
-        yield* completed(result, started)
-        return eagerResult
-      })
+      Effect.suspend(() =>
+        Effect.flatMap(
+          openCursor === undefined ? acquire(defaultMode) : Effect.andThen(bufferOpenCursor, acquire(defaultMode)),
+          leased
+        )
+      )
     ).pipe(observe(driver, { span: "Neo4jSession.run", operation: "run", database, query: text }))
   }
 
