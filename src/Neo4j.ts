@@ -88,6 +88,13 @@ export interface RoutingTable {
   readonly expiresAt: number
   /** The router that answered. */
   readonly fetchedFrom: ServerAddress
+  /**
+   * The router resolves home databases itself and names the one it used (`ssr.enabled` hint, Bolt
+   * 5.8+). Only then is a home database it resolved cached for the table's TTL: elsewhere each
+   * session that names no database resolves it with a ROUTE, as in the official drivers, so a user
+   * whose home database changed never lands on the old one.
+   */
+  readonly serverSideRouting: boolean
 }
 
 /**

@@ -3,10 +3,13 @@
  * cost a ROUTE round trip every time.
  *
  * Lifetime of an entry (a decision; the official drivers differ in details):
- * - It is set from ROUTE SUCCESS (`rt.db` of a ROUTE that named no database), and lives as long as
- *   the routing table that came with it (its `ttl`). A session after that resolves again with the
- *   same ROUTE that refreshes the table anyway, so a home database changed by an administrator is
- *   picked up within one TTL at no extra cost, also on servers without server-side routing.
+ * - It is set from ROUTE SUCCESS (`rt.db` of a ROUTE that named no database) when the router
+ *   resolves home databases itself (`ssr.enabled` hint, Bolt 5.8+; `RoutingTable.serverSideRouting`),
+ *   and lives as long as the routing table that came with it (its `ttl`). Elsewhere nothing is
+ *   cached: every session that names no database resolves it with a ROUTE, as in the official
+ *   drivers (TestKit, snapshot 5.0, expects a ROUTE per such session on Bolt 4.4-5.1), since a
+ *   cached name the server does not check would send a user whose home database changed to the
+ *   old one for up to a TTL.
  * - Bolt 5.8 servers name the database they actually used in RUN/BEGIN SUCCESS (`db`). Where the
  *   driver let the server resolve (no `db` sent, allowed with the `ssr.enabled` hint), a different
  *   name there means the cached one is stale: the entry is dropped at once.

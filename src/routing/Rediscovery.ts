@@ -36,7 +36,12 @@ export interface TableRequest {
  * @since 0.1.0
  * @category models
  */
-export type FetchTable = (router: ServerAddress, request: TableRequest) => Effect.Effect<Metadata.RouteMetadata, Neo4jError>
+export type FetchTable = (router: ServerAddress, request: TableRequest) => Effect.Effect<FetchedTable, Neo4jError>
+
+/** ROUTE's answer, and whether the router that gave it resolves home databases itself (see `RoutingTable.serverSideRouting`). */
+export interface FetchedTable extends Metadata.RouteMetadata {
+  readonly serverSideRouting?: boolean | undefined
+}
 
 import type { Resolver } from "../Neo4jConfig.ts"
 
@@ -88,12 +93,13 @@ export const fetchOverConnection = (options: {
   Effect.scoped(
     Effect.gen(function*() {
       const connection = yield* options.acquire(router, request.auth)
-      return yield* connection.route({
+      const route = yield* connection.route({
         routing: options.routingContext,
         bookmarks: request.bookmarks,
         database: request.database,
         impersonatedUser: request.impersonatedUser
       })
+      return { ...route, serverSideRouting: connection.hints.ssrEnabled && connection.capabilities.homeDbInSuccess }
     })
   )
 

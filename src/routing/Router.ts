@@ -306,7 +306,8 @@ export const make = (options: RoutingOptions): Effect.Effect<Router, never, Scop
           }
         })
         tables.set(RoutingTable.databaseKey(table.database), table)
-        if (request.database === undefined && table.database !== undefined) {
+        // Cached only where the server resolves it too (see RoutingTable.serverSideRouting).
+        if (request.database === undefined && table.database !== undefined && table.serverSideRouting) {
           homeCache.set(user, table.database, table.expiresAt)
         }
         const dropped = dropOrphans(table.fetchedAt)

@@ -76,7 +76,7 @@ const parseAll = (role: string, texts: ReadonlyArray<string>): Array<ServerAddre
  * @category constructors
  */
 export const fromRoute = (
-  route: Metadata.RouteMetadata,
+  route: Metadata.RouteMetadata & { readonly serverSideRouting?: boolean | undefined },
   options: { readonly now: number; readonly requested: string | undefined; readonly from: ServerAddress }
 ): RoutingTable | Neo4jProtocolError => {
   const routers = parseAll("router", route.routers)
@@ -100,7 +100,8 @@ export const fromRoute = (
     writers,
     fetchedAt: options.now,
     expiresAt: options.now + ttlMillis,
-    fetchedFrom: options.from
+    fetchedFrom: options.from,
+    serverSideRouting: route.serverSideRouting === true
   }
 }
 

@@ -188,8 +188,9 @@ describe("routing against stub clusters", () => {
     Effect.gen(function*() {
       const [router, reader] = yield* servers("router", "reader")
       const homeTable = table({ routers: [router!.address], readers: [reader!.address], writers: [reader!.address] })
+      // A router that resolves home databases itself (ssr.enabled, Bolt 5.8): its answers are cached.
       router!.script(Stub.connection(
-        Stub.handshakeAndHello(),
+        Stub.handshakeAndHello({ version: "5.8", hints: { "ssr.enabled": true } }),
         Stub.route({ ...homeTable, db: "neo4j" }, { extra: {} }),
         Stub.route({ ...homeTable, db: "annsdb" }, { extra: { imp_user: "ann" } })
       ))
@@ -210,6 +211,31 @@ describe("routing against stub clusters", () => {
       yield* cluster.session({ defaultAccessMode: "READ", impersonatedUser: "ann" }).run(QUERY)
       assert.strictEqual(router!.messages("ROUTE").length, 2, "another user resolves on their own")
       assert.strictEqual(yield* cluster.router.homeDatabase({ impersonatedUser: "ann" }), "annsdb")
+    }))
+
+  // TestKit (snapshot 5.0) authorization test_dynamic_auth_manager: below Bolt 5.8 / without
+  // ssr.enabled, the official drivers send a ROUTE for each session that names no database.
+  it.effect("without server-side routing the home database is resolved per session: a ROUTE each", () =>
+    Effect.gen(function*() {
+      const [router, reader] = yield* servers("router", "reader")
+      const homeTable = table({ routers: [router!.address], readers: [reader!.address], writers: [reader!.address] })
+      router!.script(Stub.connection(
+        Stub.handshakeAndHello(),
+        Stub.route({ ...homeTable, db: "neo4j" }, { extra: {} }),
+        Stub.route({ ...homeTable, db: "moved" }, { extra: {} })
+      ))
+      const home = (db: string) => Pattern.partial({ db: Cluster.WIRED ? db : Pattern.absent })
+      reader!.script(Stub.connection(
+        Stub.handshakeAndHello(),
+        Stub.autoCommit(QUERY, { fields: ["n"], records: [[1]], extra: home("neo4j") }),
+        Stub.autoCommit(QUERY, { fields: ["n"], records: [[1]], extra: home("moved") })
+      ))
+      const cluster = yield* Cluster.make(router!.routingUri())
+      yield* readSession(cluster, undefined).run(QUERY)
+      yield* readSession(cluster, undefined).run(QUERY)
+      assert.strictEqual(router!.messages("ROUTE").length, 2)
+      assert.isUndefined(yield* cluster.router.homeDatabase({}))
+      assert.deepStrictEqual(cluster.routes.map((r) => r.database), ["neo4j", "moved"])
     }))
 
   it.effect("spreads 100 concurrent reads least-connected over 3 readers", () =>
@@ -282,7 +308,7 @@ describe("routing against stub clusters", () => {
         const [router, reader] = yield* servers("router", "reader")
         const homeTable = table({ routers: [router!.address], readers: [reader!.address], writers: [reader!.address] })
         router!.script(Stub.connection(
-          Stub.handshakeAndHello(),
+          Stub.handshakeAndHello({ version: "5.8", hints: { "ssr.enabled": true } }),
           Stub.route({ ...homeTable, db: "neo4j" }, { extra: {} }),
           Stub.route({ ...homeTable, db: "moved" }, { extra: {} })
         ))

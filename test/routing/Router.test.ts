@@ -17,7 +17,10 @@ const seed: ServerAddress = { host: "cluster.example", port: 7687 }
 const s = (n: number): ServerAddress => ({ host: `core${n}`, port: 7687 })
 const k = (n: number) => `core${n}:7687`
 
-type Answer = (request: Rediscovery.TableRequest) => Effect.Effect<Metadata.RouteMetadata, Neo4jError>
+type Answer = (request: Rediscovery.TableRequest) => Effect.Effect<Rediscovery.FetchedTable, Neo4jError>
+
+/** A table from a router that resolves home databases itself (ssr.enabled, Bolt 5.8+): their only cache. */
+const ssr = (table: Metadata.RouteMetadata): Rediscovery.FetchedTable => ({ ...table, serverSideRouting: true })
 
 const tableOf = (
   servers: { routers: Array<number>; readers: Array<number>; writers: Array<number> },
@@ -48,7 +51,7 @@ const makeCluster = () => {
       const answer = answers.get(formatAddress(router))
       return answer === undefined ? Effect.fail(refused(router)) : answer(request)
     })
-  const answer = (router: string, table: Metadata.RouteMetadata | Answer) =>
+  const answer = (router: string, table: Rediscovery.FetchedTable | Answer) =>
     answers.set(router, typeof table === "function" ? table : () => Effect.succeed(table))
   const make = (resolver?: Rediscovery.Resolver) =>
     Router.make({
@@ -334,7 +337,7 @@ describe("Router (routing)", () => {
     Effect.gen(function*() {
       const cluster = makeCluster()
       const answer: Answer = (request) =>
-        Effect.succeed(tableOf(three, request.database ?? (request.impersonatedUser === "ann" ? "annsdb" : "neo4j"), 60))
+        Effect.succeed(ssr(tableOf(three, request.database ?? (request.impersonatedUser === "ann" ? "annsdb" : "neo4j"), 60)))
       cluster.answer("cluster.example:7687", answer)
       cluster.answer(k(1), answer)
       const router = yield* cluster.make()
@@ -360,6 +363,24 @@ describe("Router (routing)", () => {
       assert.deepStrictEqual(cluster.calls.slice(2).map((c) => [c.router, c.database]), [[k(1), undefined]])
     }))
 
+  // TestKit (snapshot 5.0) authorization test_dynamic_auth_manager and driver_parameters
+  // TestLivenessCheckRouting: a ROUTE per session that names no database, below Bolt 5.8.
+  it.effect("without server-side routing, every session that names no database resolves it with a ROUTE", () =>
+    Effect.gen(function*() {
+      const cluster = makeCluster()
+      let home = "db1"
+      const answer: Answer = (request) => Effect.sync(() => tableOf(three, request.database ?? home, 60))
+      cluster.answer("cluster.example:7687", answer)
+      cluster.answer(k(1), answer)
+      const router = yield* cluster.make()
+      assert.strictEqual((yield* router.select({ mode: "READ", database: undefined })).database, "db1")
+      assert.isFalse((yield* router.table("db1"))!.serverSideRouting)
+      home = "db2"
+      assert.strictEqual((yield* router.select({ mode: "READ", database: undefined })).database, "db2")
+      assert.deepStrictEqual(cluster.calls.map((c) => c.database), [undefined, undefined])
+      assert.isUndefined(yield* router.homeDatabase({}))
+    }))
+
   // TestKit homedb `test_should_resolve_db_per_session_*`: the bookmarks may name a transaction
   // that changed the user's home database, so the cached answer cannot be trusted for that session.
   it.effect("a session with bookmarks resolves its home database afresh, with the bookmarks", () =>
@@ -370,7 +391,7 @@ describe("Router (routing)", () => {
       const answer: Answer = (request) =>
         Effect.sync(() => {
           bookmarksSent.push(request.bookmarks)
-          return tableOf(three, request.database ?? home, 60)
+          return ssr(tableOf(three, request.database ?? home, 60))
         })
       cluster.answer("cluster.example:7687", answer)
       cluster.answer(k(1), answer)
@@ -388,8 +409,8 @@ describe("Router (routing)", () => {
     Effect.gen(function*() {
       const cluster = makeCluster()
       let home = "first"
-      cluster.answer("cluster.example:7687", (request) => Effect.succeed(tableOf(three, request.database ?? home)))
-      cluster.answer(k(1), (request) => Effect.succeed(tableOf(three, request.database ?? home)))
+      cluster.answer("cluster.example:7687", (request) => Effect.succeed(ssr(tableOf(three, request.database ?? home))))
+      cluster.answer(k(1), (request) => Effect.succeed(ssr(tableOf(three, request.database ?? home))))
       const router = yield* cluster.make()
       const bob = Auth.basic("bob", "pw")
       const route = yield* router.select({ mode: "READ", database: undefined, auth: bob })
