@@ -162,10 +162,7 @@ export interface ExpiringToken {
 
 /** Security codes each manager treats as "the token must be fetched again". */
 const BEARER_REFRESH_CODES: ReadonlySet<string> = new Set(["Neo.ClientError.Security.TokenExpired"])
-const BASIC_REFRESH_CODES: ReadonlySet<string> = new Set([
-  "Neo.ClientError.Security.Unauthorized",
-  "Neo.ClientError.Security.TokenExpired"
-])
+const BASIC_REFRESH_CODES: ReadonlySet<string> = new Set(["Neo.ClientError.Security.Unauthorized"])
 
 const cachingManager = <E>(
   provider: Effect.Effect<ExpiringToken, E>,
@@ -206,7 +203,7 @@ export const bearerTokenManager = <E>(provider: Effect.Effect<ExpiringToken, E>)
 
 /**
  * A manager for rotating passwords: asks `provider` again on expiry or when the server answers
- * `Unauthorized` or `TokenExpired`.
+ * `Unauthorized` (as the official drivers' basic manager; `TokenExpired` is for bearer tokens).
  *
  * @since 0.1.0
  * @category constructors

@@ -102,7 +102,19 @@ export interface ConnectionOptions {
   readonly telemetry?: boolean | undefined
   /** Bolt versions to propose, best first (tests pin one). */
   readonly proposals?: ReadonlyArray<Handshake.VersionRange> | undefined
+  /** Told about every `Neo.ClientError.Security.*` FAILURE (see {@link SecurityObserver}). */
+  readonly onSecurityFailure?: SecurityObserver | undefined
+  /** `auth` is the driver's (its token manager's), not a session's own: see {@link BoltConnection.authByManager}. */
+  readonly authByManager?: boolean | undefined
 }
+
+/**
+ * Told about a `Neo.ClientError.Security.*` FAILURE on a connection, with the token the connection
+ * last sent (HELLO or LOGON), before the failure reaches whoever waits for it: the driver lets its
+ * auth token manager look at it (a handled one is marked retryable) and, on
+ * `AuthorizationExpired`, stops reusing every connection to that server.
+ */
+export type SecurityObserver = (connection: BoltConnection, token: AuthToken, error: Neo4jError) => Effect.Effect<void>
 
 let nextConnectionNumber = 0
 
@@ -196,6 +208,18 @@ export class BoltConnection implements Protocol {
   readonly #handlers: Array<ResponseHandler> = []
   /** The auth token this connection is authenticated with (none while LOGOFF/LOGON is under way). */
   #auth: AuthToken
+  /** The token last sent (HELLO or LOGON): the one a security FAILURE is about. */
+  #sentAuth: AuthToken
+  /** Security FAILUREs received and not yet shown to {@link SecurityObserver} (see {@link pump}). */
+  #securityFailures: Array<{ readonly token: AuthToken; readonly error: Neo4jError }> | undefined = undefined
+  readonly #onSecurityFailure: SecurityObserver | undefined
+  /** The driver's count of `AuthorizationExpired` events of this server when this connection last authenticated. */
+  authEpoch = 0
+  /**
+   * The connection is authenticated with the driver's auth (its token manager), not a session's
+   * own token: only then does the manager hear about security failures. Set on each checkout.
+   */
+  authByManager = true
   /** An explicit transaction was begun and not yet committed or rolled back. */
   #inTransaction = false
   /** Whether the user lets TELEMETRY be sent (the server must also ask for it). */
@@ -210,6 +234,8 @@ export class BoltConnection implements Protocol {
     readonly telemetry?: boolean | undefined
     /** Bound of the requests a closing scope sends (see {@link cleanup}); default: unbounded. */
     readonly cleanupTimeout?: Duration.Duration | undefined
+    readonly onSecurityFailure?: SecurityObserver | undefined
+    readonly authByManager?: boolean | undefined
   }) {
     this.id = `bolt-${++nextConnectionNumber}`
     this.#transport = init.transport
@@ -221,6 +247,9 @@ export class BoltConnection implements Protocol {
     this.#context = { capabilities: this.capabilities, codec: this.codec }
     this.server = { address: formatAddress(init.address), agent: "", protocolVersion: Version.format(init.version) }
     this.#auth = init.auth
+    this.#sentAuth = init.auth
+    this.#onSecurityFailure = init.onSecurityFailure
+    this.authByManager = init.authByManager ?? true
     this.#telemetry = init.telemetry === true
     this.#cleanupTimeout = init.cleanupTimeout
   }
@@ -303,6 +332,18 @@ export class BoltConnection implements Protocol {
   /** Closes the connection when its lease ends instead of returning it to the pool. */
   retire(): void {
     this.retired = true
+  }
+
+  /**
+   * Retires the connection and closes it now, with GOODBYE, although it is still leased: for a
+   * server that serves one connection at a time, the one that replaces it must not wait for the
+   * lease to end.
+   */
+  get closeNow(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.retired = true
+      return Effect.andThen(this.goodbye, Effect.sync(() => this.#transport.close()))
+    })
   }
 
   /** Whether a RESET must run before anyone else uses this connection. */
@@ -405,6 +446,7 @@ export class BoltConnection implements Protocol {
       }
       const body = this.#dechunker.next()
       if (body === undefined) {
+        if (this.#securityFailures !== undefined) return this.#observeSecurityFailures(until)
         if (until()) return Effect.void
         // Bytes already received are fed without suspending; only an empty queue waits.
         const taken = this.#transport.take()
@@ -430,6 +472,17 @@ export class BoltConnection implements Protocol {
         return Effect.fail(error)
       }
     }
+  }
+
+  /** Shows the security FAILUREs received to the observer, then goes on pumping. */
+  #observeSecurityFailures(until: () => boolean): Effect.Effect<void, Neo4jConnectionError | Neo4jProtocolError> {
+    const failures = this.#securityFailures!
+    this.#securityFailures = undefined
+    const observe = this.#onSecurityFailure!
+    return Effect.andThen(
+      Effect.forEach(failures, ({ token, error }) => observe(this, token, error), { discard: true }),
+      Effect.suspend(() => this.#pumpLoop(until))
+    )
   }
 
   /**
@@ -486,8 +539,13 @@ export class BoltConnection implements Protocol {
       case "Failure":
         this.#handlers.shift()
         this.failed = true
-        // The server ends the authentication of a connection whose credentials expired.
-        if ("code" in response.error && EXPIRED_CREDENTIALS.has(response.error.code)) this.retired = true
+        if ("code" in response.error) {
+          // The server ends the authentication of a connection whose credentials expired.
+          if (EXPIRED_CREDENTIALS.has(response.error.code)) this.retired = true
+          if (this.#onSecurityFailure !== undefined && response.error.code.startsWith("Neo.ClientError.Security.")) {
+            ;(this.#securityFailures ??= []).push({ token: this.#sentAuth, error: response.error })
+          }
+        }
         handler.onFailure(response.error)
         return undefined
       case "Ignored":
@@ -664,6 +722,7 @@ export class BoltConnection implements Protocol {
       const error = this.enqueue(Requests.logoff, logoff) ?? this.enqueue((w, ctx) => Requests.logon(w, auth, ctx), logon)
       if (error !== undefined) return Effect.fail(error)
       this.#auth = UNAUTHENTICATED
+      this.#sentAuth = auth
       if (!wait) return Effect.void
       return this.flush.pipe(
         Effect.andThen(this.pump(() => logon.done)),
@@ -852,7 +911,9 @@ const negotiate = (
       integers: options.integers,
       auth: options.auth,
       telemetry: options.telemetry,
-      cleanupTimeout: options.connectTimeout
+      cleanupTimeout: options.connectTimeout,
+      onSecurityFailure: options.onSecurityFailure,
+      authByManager: options.authByManager
     })
     connection.feed(rest)
     yield* Effect.addFinalizer(() => connection.goodbye)

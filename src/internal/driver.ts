@@ -8,18 +8,18 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
-import { BoltConnection, connect } from "../connection/BoltConnection.ts"
+import { BoltConnection, connect, type SecurityObserver } from "../connection/BoltConnection.ts"
 import type { Protocol } from "../connection/Protocol.ts"
 import * as Auth from "../Neo4jAuth.ts"
 import * as Bookmarks from "../Neo4jBookmarks.ts"
 import { boltAgent, type ResolvedConfig } from "./config.ts"
-import { Neo4jAuthenticationError, Neo4jClientError, type Neo4jError } from "../Neo4jError.ts"
+import { Neo4jClientError, type Neo4jError } from "../Neo4jError.ts"
 import { copyError, isMarkedRetryable, markRetryable, NOT_A_WRITER_CODES } from "./errors.ts"
 import * as ConnectionPool from "../pool/ConnectionPool.ts"
 import * as Rediscovery from "../routing/Rediscovery.ts"
 import * as Router from "../routing/Router.ts"
 import * as RoutingTable from "../routing/RoutingTable.ts"
-import type { ServerAddress } from "./uri.ts"
+import { formatAddress, type ServerAddress } from "./uri.ts"
 
 import type { AccessMode } from "../Neo4jSession.ts"
 
@@ -70,9 +70,10 @@ export interface Driver {
  * The token a connection opened for the current acquisition authenticates with: the session's own
  * (a new connection logs on as the session's user at once, no LOGOFF/LOGON); unset: the driver's.
  */
-const ConnectAuth = Context.Reference<Auth.AuthToken | undefined>("effect-neo4j/internal/ConnectAuth", {
-  defaultValue: () => undefined
-})
+const ConnectAuth = Context.Reference<{ readonly token: Auth.AuthToken; readonly byManager: boolean } | undefined>(
+  "effect-neo4j/internal/ConnectAuth",
+  { defaultValue: () => undefined }
+)
 
 /** Builds the driver core in the current scope (the pool closes with it). */
 export const make = (
@@ -80,9 +81,33 @@ export const make = (
   bookmarkManager: Bookmarks.BookmarkManager = Bookmarks.makeBookmarkManager()
 ): Effect.Effect<Driver, never, Scope.Scope> =>
   Effect.gen(function*() {
+    // `AuthorizationExpired` from a server ends the authentication of its other connections too, as
+    // the official drivers treat it (TestKit Optimization:AuthorizationExpiredTreatment): each one
+    // authenticated before it logs on again (LOGOFF/LOGON, Bolt 5.1+) at its next checkout, or is
+    // not reused (before 5.1); one leased at the time stays usable until released. Epochs count the
+    // events per address; a connection remembers the epoch it authenticated in (`authEpoch`).
+    const expiredEpochs = new Map<string, number>()
+    const epochOf = (address: ServerAddress) => expiredEpochs.get(formatAddress(address)) ?? 0
+    const isStale = (connection: BoltConnection) =>
+      expiredEpochs.size !== 0 && connection.authEpoch < epochOf(connection.address)
+    const onSecurityFailure: SecurityObserver = (connection, token, error) => {
+      const code = (error as { readonly code: string }).code
+      if (code === "Neo.ClientError.Security.AuthorizationExpired") {
+        expiredEpochs.set(formatAddress(connection.address), epochOf(connection.address) + 1)
+      }
+      // The manager hears about failures of its own tokens only (not a session's), once each; one
+      // it handles (its next token differs) makes the failed work retryable.
+      if (!connection.authByManager) return Effect.void
+      return Effect.map(config.auth.handleSecurityError(token, code), (handled) => {
+        if (handled) markRetryable(error)
+      })
+    }
+
     const pool = yield* ConnectionPool.make<BoltConnection, Neo4jError>(config.pool, {
+      // The token comes from the acquisition (`checkout`): the manager is asked once per acquisition.
       connect: (address: ServerAddress) =>
-        Effect.flatMap(Effect.flatMap(Effect.service(ConnectAuth), (own) => own === undefined ? config.auth.getToken : Effect.succeed(own)), (auth) =>
+        Effect.flatMap(Effect.service(ConnectAuth), (given) =>
+          Effect.flatMap(given === undefined ? config.auth.getToken : Effect.succeed(given.token), (auth) =>
           connect({
             address,
             tls: config.tls,
@@ -94,9 +119,12 @@ export const make = (
             notifications: config.notifications,
             integers: config.integers,
             // TELEMETRY ahead of each unit of work, when the server asks and the user did not turn it off.
-            telemetry: config.telemetry
-          })),
-      isReusable: (connection) => connection.isOpen,
+            telemetry: config.telemetry,
+            onSecurityFailure,
+            authByManager: given === undefined || given.byManager
+          }).pipe(Effect.tap((connection) => Effect.sync(() => void (connection.authEpoch = epochOf(address)))))
+        )),
+      isReusable: (connection) => connection.isOpen && (connection.capabilities.logon || !isStale(connection)),
       // A server that does not answer RESET in time loses the connection rather than hanging the
       // release (and with it the fiber that ended the lease).
       prepareForReuse: (connection) =>
@@ -118,16 +146,27 @@ export const make = (
       Neo4jError,
       Scope.Scope
     > =>
-      Effect.flatMap(sessionAuth ? Effect.provideService(pool.acquire(address, verified), ConnectAuth, token) : pool.acquire(address, verified), (connection) => {
+      Effect.flatMap(Effect.provideService(pool.acquire(address, verified), ConnectAuth, { token, byManager: !sessionAuth }), (connection) => {
+        connection.authByManager = !sessionAuth
         // Verifying credentials: a pooled connection logs on again whatever its token, as in the
         // official drivers (Bolt 5.0 cannot, and fails); a new one proved them with its HELLO/LOGON.
         if (awaitAuth && (!connection.capabilities.logon || !connection.freshlyAuthenticated)) {
           return Effect.as(connection.reauthenticate(token, true), connection)
         }
+        // Session auth needs Bolt 5.1+ (LOGOFF/LOGON), even on a connection that just logged on as
+        // the session's user: as in the official drivers, a 5.0 server refuses it (the
+        // re-authentication fails with the Neo4jUsageError that says so).
+        if (sessionAuth && !connection.capabilities.logon) return Effect.as(connection.reauthenticate(token), connection)
+        if (isStale(connection)) {
+          connection.authEpoch = epochOf(address)
+          return Effect.as(connection.reauthenticate(token, awaitAuth), connection)
+        }
         if (Auth.equivalent(connection.auth, token)) return Effect.succeed(connection)
         if (connection.capabilities.logon || sessionAuth) return Effect.as(connection.reauthenticate(token, awaitAuth), connection)
-        connection.retire()
-        return checkout(address, token, sessionAuth, verified, awaitAuth)
+        // Bolt < 5.1 and the driver's token rotated: the connection is closed now and a new one
+        // opened with a token asked for again, as the official drivers do (TestKit
+        // test_dynamic_auth_manager on 5.0 counts the requests and serves one connection at a time).
+        return Effect.andThen(connection.closeNow, checkoutAs(address, undefined, awaitAuth))
       })
 
     // The session's own auth when it has one (re-authenticating a pooled connection), else the driver's.
@@ -178,16 +217,14 @@ export const make = (
           ))
       })
 
-    // Security failures the token manager handles (a rotated token) make the work retryable.
+    // What the driver knows beyond the error's code. (A security failure the token manager handled
+    // was marked retryable by the connection it happened on: see onSecurityFailure.)
     const classify = <E>(error: E): Effect.Effect<E> => {
       // A writer that stepped down: the router has forgotten it, so running again goes elsewhere.
       if (error instanceof Neo4jClientError && config.uri.routing && NOT_A_WRITER_CODES.has(error.code) && !isMarkedRetryable(error)) {
         return Effect.succeed(markRetryable(copyError(error, {})) as E)
       }
-      if (!(error instanceof Neo4jAuthenticationError) || isMarkedRetryable(error)) return Effect.succeed(error)
-      return Effect.flatMap(config.auth.getToken.pipe(Effect.orElseSucceed(() => Auth.none())), (token) =>
-        Effect.map(config.auth.handleSecurityError(token, error.code), (handled) =>
-          handled ? markRetryable(copyError(error, {})) as E : error))
+      return Effect.succeed(error)
     }
 
     const probe = (address: ServerAddress) =>
