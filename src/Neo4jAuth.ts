@@ -161,7 +161,10 @@ export interface ExpiringToken {
 }
 
 /** Security codes each manager treats as "the token must be fetched again". */
-const BEARER_REFRESH_CODES: ReadonlySet<string> = new Set(["Neo.ClientError.Security.TokenExpired"])
+const BEARER_REFRESH_CODES: ReadonlySet<string> = new Set([
+  "Neo.ClientError.Security.TokenExpired",
+  "Neo.ClientError.Security.Unauthorized"
+])
 const BASIC_REFRESH_CODES: ReadonlySet<string> = new Set(["Neo.ClientError.Security.Unauthorized"])
 
 const cachingManager = <E>(
@@ -193,7 +196,8 @@ const cachingManager = <E>(
 
 /**
  * A manager for bearer tokens: asks `provider` again when the token expires (its `expiresAt`, by
- * Effect's `Clock`) or the server answers `TokenExpired`.
+ * Effect's `Clock`) or the server answers `TokenExpired` or `Unauthorized` (as the official
+ * drivers' bearer manager).
  *
  * @since 0.1.0
  * @category constructors

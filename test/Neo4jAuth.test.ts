@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
 import * as Auth from "../src/Neo4jAuth.ts"
 import * as AuthMap from "../src/bolt/AuthMap.ts"
 
@@ -17,4 +18,29 @@ describe("Neo4jAuth custom tokens on the wire", () => {
       AuthMap.toWireMap(Auth.custom({ scheme: "s", principal: "p", credentials: "c", realm: "r", parameters: { x: 1 } })),
       { scheme: "s", principal: "p", credentials: "c", realm: "r", parameters: { x: 1 } }
     ))
+})
+
+describe("Neo4jAuth token managers: which security codes they handle", () => {
+  // TestKit authorization test_basic_auth_manager / test_bearer_auth_manager (*_handles_unknown_auth,
+  // *_renewing_on_expiration_error): the basic manager renews on Unauthorized only, the bearer
+  // manager on TokenExpired and Unauthorized; neither handles any other security code.
+  const provider = Effect.succeed({ token: Auth.bearer("t") })
+  const handles = (manager: Auth.AuthTokenManager, code: string) =>
+    manager.handleSecurityError(Auth.bearer("t"), `Neo.ClientError.Security.${code}`)
+  it.effect("basic: Unauthorized only", () =>
+    Effect.gen(function*() {
+      const basic = Auth.basicTokenManager(provider)
+      assert.deepStrictEqual(
+        yield* Effect.forEach(["Unauthorized", "TokenExpired", "MadeUp", "AuthorizationExpired"], (c) => handles(basic, c)),
+        [true, false, false, false]
+      )
+    }))
+  it.effect("bearer: TokenExpired and Unauthorized", () =>
+    Effect.gen(function*() {
+      const bearer = Auth.bearerTokenManager(provider)
+      assert.deepStrictEqual(
+        yield* Effect.forEach(["Unauthorized", "TokenExpired", "MadeUp", "AuthorizationExpired"], (c) => handles(bearer, c)),
+        [true, true, false, false]
+      )
+    }))
 })
