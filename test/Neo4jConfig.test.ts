@@ -131,7 +131,7 @@ describe("Neo4jAuth", () => {
     assert.isFalse(Auth.equivalent(Auth.basic("u", "p"), Auth.bearer("p")))
   })
 
-  it.effect("a bearer token manager caches until expiry and refreshes on TokenExpired", () =>
+  it.effect("a bearer token manager caches until expiry and refreshes on TokenExpired or Unauthorized", () =>
     Effect.gen(function*() {
       let fetched = 0
       const manager = Auth.bearerTokenManager(
@@ -144,9 +144,13 @@ describe("Neo4jAuth", () => {
       yield* manager.getToken
       assert.strictEqual(fetched, 2)
       const current = yield* manager.getToken
-      assert.isFalse(yield* manager.handleSecurityError(current, "Neo.ClientError.Security.Unauthorized"))
+      assert.isFalse(yield* manager.handleSecurityError(current, "Neo.ClientError.Security.MadeUp"))
       assert.isTrue(yield* manager.handleSecurityError(current, "Neo.ClientError.Security.TokenExpired"))
       yield* manager.getToken
       assert.strictEqual(fetched, 3)
+      // Unauthorized renews too (the official bearer manager; TestKit test_bearer_auth_manager).
+      assert.isTrue(yield* manager.handleSecurityError(yield* manager.getToken, "Neo.ClientError.Security.Unauthorized"))
+      yield* manager.getToken
+      assert.strictEqual(fetched, 4)
     }))
 })
