@@ -211,9 +211,20 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
   // A routing driver with a bookmark manager asks it twice, as the official drivers do: once for
   // ROUTE (a table may be fetched), once more for the work itself, which waits for what the manager
   // knows by then (a supplier sees one call per routing and one per transaction).
+  // The home database this session resolved, named from then on (TestKit homedb
+  // test_session_should_cache_home_db_despite_new_rt: a retry keeps it, whatever a new table says).
+  // Not pinned where the server resolves it itself (no name sent: see Router.databaseToSend).
+  let resolvedHome: string | undefined = undefined
+  const pinHome = (leased: Lease): Lease => {
+    if (database === undefined && leased.route.homeDatabase && leased.database !== undefined) resolvedHome = leased.database
+    return leased
+  }
   const acquire = (mode: AccessMode) =>
     Effect.flatMap(startBookmarks, (routed) => {
-      const lease = driver.acquire({ mode, database, impersonatedUser: config.impersonatedUser, auth: config.auth, bookmarks: routed })
+      const lease = Effect.map(
+        driver.acquire({ mode, database: database ?? resolvedHome, impersonatedUser: config.impersonatedUser, auth: config.auth, bookmarks: routed }),
+        pinHome
+      )
       return manager === undefined || !driver.router.routing
         ? Effect.map(lease, (leased) => ({ lease: leased, started: routed }))
         : Effect.flatMap(lease, (leased) => Effect.map(startBookmarks, (started) => ({ lease: leased, started })))
