@@ -27,20 +27,15 @@ describe("Neo4jAuth token managers: which security codes they handle", () => {
   const provider = Effect.succeed({ token: Auth.bearer("t") })
   const handles = (manager: Auth.AuthTokenManager, code: string) =>
     manager.handleSecurityError(Auth.bearer("t"), `Neo.ClientError.Security.${code}`)
-  it.effect("basic: Unauthorized only", () =>
-    Effect.gen(function*() {
-      const basic = Auth.basicTokenManager(provider)
-      assert.deepStrictEqual(
-        yield* Effect.forEach(["Unauthorized", "TokenExpired", "MadeUp", "AuthorizationExpired"], (c) => handles(basic, c)),
-        [true, false, false, false]
-      )
-    }))
-  it.effect("bearer: TokenExpired and Unauthorized", () =>
-    Effect.gen(function*() {
-      const bearer = Auth.bearerTokenManager(provider)
-      assert.deepStrictEqual(
-        yield* Effect.forEach(["Unauthorized", "TokenExpired", "MadeUp", "AuthorizationExpired"], (c) => handles(bearer, c)),
-        [true, true, false, false]
-      )
-    }))
+  const codes = ["Unauthorized", "TokenExpired", "MadeUp", "AuthorizationExpired"]
+  const cases = [
+    ["basic: Unauthorized only", Auth.basicTokenManager(provider), [true, false, false, false]],
+    ["bearer: TokenExpired and Unauthorized", Auth.bearerTokenManager(provider), [true, true, false, false]]
+  ] as const
+  for (const [name, manager, expected] of cases) {
+    it.effect(name, () =>
+      Effect.gen(function*() {
+        assert.deepStrictEqual(yield* Effect.forEach(codes, (c) => handles(manager, c)), [...expected])
+      }))
+  }
 })
