@@ -334,18 +334,6 @@ export class BoltConnection implements Protocol {
     this.retired = true
   }
 
-  /**
-   * Retires the connection and closes it now, with GOODBYE, although it is still leased: for a
-   * server that serves one connection at a time, the one that replaces it must not wait for the
-   * lease to end.
-   */
-  get closeNow(): Effect.Effect<void> {
-    return Effect.suspend(() => {
-      this.retired = true
-      return Effect.andThen(this.goodbye, Effect.sync(() => this.#transport.close()))
-    })
-  }
-
   /** Whether a RESET must run before anyone else uses this connection. */
   get needsReset(): boolean {
     return this.#handlers.length > 0 || this.failed || this.#inTransaction

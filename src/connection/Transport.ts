@@ -42,8 +42,6 @@ export interface Transport {
   readonly write: (bytes: Uint8Array) => Effect.Effect<void, Neo4jConnectionError>
   /** False once the socket is closed, destroyed or ended by the peer (a write would fail). */
   readonly isOpen: () => boolean
-  /** Ends the socket now (what was written is still flushed), before its scope closes. */
-  readonly close: () => void
   /**
    * From now on, a wait in `pull` longer than `timeout` (on the Effect clock) fails with
    * `onTimeout()` and closes the socket: the server's `connection.recv_timeout_seconds` hint. The
@@ -410,7 +408,6 @@ const attach = (socket: Net.Socket, address: ServerAddress, tls: boolean): Trans
       return socket.write(bytes) ? Effect.void : drained
     },
     isOpen: () => !socket.destroyed && socket.writable && !ended,
-    close: () => (socket.writable ? socket.destroySoon() : socket.destroy()),
     receiveTimeout: (timeout, onTimeout) =>
       Effect.clockWith((current) => {
         clock = current

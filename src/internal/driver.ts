@@ -3,7 +3,6 @@
  * over Bolt connections, connection acquisition for a database and access mode (per-session
  * re-authentication included), and span helpers.
  */
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
@@ -51,7 +50,7 @@ export interface Lease {
 /** The core every public API is built on. */
 export interface Driver {
   readonly config: ResolvedConfig
-  readonly pool: ConnectionPool.ConnectionPool<BoltConnection, Neo4jError>
+  readonly pool: ConnectionPool.ConnectionPool<BoltConnection, Neo4jError, ConnectAuth>
   /** Default bookmark manager of `executeQuery` (as in the official drivers). */
   readonly bookmarkManager: Bookmarks.BookmarkManager
   /** Server selection: the seed for bolt://, routing tables for neo4j://. */
@@ -67,13 +66,14 @@ export interface Driver {
 }
 
 /**
- * The token a connection opened for the current acquisition authenticates with: the session's own
- * (a new connection logs on as the session's user at once, no LOGOFF/LOGON); unset: the driver's.
+ * The token a connection opened for an acquisition authenticates with (passed to the pool's
+ * `acquire`): the session's own (a new connection logs on as the session's user at once, no
+ * LOGOFF/LOGON) or the one the driver's manager gave this acquisition.
  */
-const ConnectAuth = Context.Reference<{ readonly token: Auth.AuthToken; readonly byManager: boolean } | undefined>(
-  "effect-neo4j/internal/ConnectAuth",
-  { defaultValue: () => undefined }
-)
+export interface ConnectAuth {
+  readonly token: Auth.AuthToken
+  readonly byManager: boolean
+}
 
 /** Builds the driver core in the current scope (the pool closes with it). */
 export const make = (
@@ -103,11 +103,10 @@ export const make = (
       })
     }
 
-    const pool = yield* ConnectionPool.make<BoltConnection, Neo4jError>(config.pool, {
+    const pool = yield* ConnectionPool.make<BoltConnection, Neo4jError, ConnectAuth>(config.pool, {
       // The token comes from the acquisition (`checkout`): the manager is asked once per acquisition.
-      connect: (address: ServerAddress) =>
-        Effect.flatMap(Effect.service(ConnectAuth), (given) =>
-          Effect.flatMap(given === undefined ? config.auth.getToken : Effect.succeed(given.token), (auth) =>
+      connect: (address, given) =>
+        Effect.flatMap(given === undefined ? config.auth.getToken : Effect.succeed(given.token), (auth) =>
           connect({
             address,
             tls: config.tls,
@@ -123,7 +122,7 @@ export const make = (
             onSecurityFailure,
             authByManager: given === undefined || given.byManager
           }).pipe(Effect.tap((connection) => Effect.sync(() => void (connection.authEpoch = epochOf(address)))))
-        )),
+        ),
       isReusable: (connection) => connection.isOpen && (connection.capabilities.logon || !isStale(connection)),
       // A server that does not answer RESET in time loses the connection rather than hanging the
       // release (and with it the fiber that ended the lease).
@@ -139,14 +138,14 @@ export const make = (
 
     // A pooled connection authenticated with `token`: as it is (the common case, no generator on
     // this per-query path), re-authenticated with LOGOFF/LOGON (Bolt 5.1+), or, before 5.1, replaced
-    // by a new connection when the driver's token rotated. The replaced one stays leased until the
-    // caller's scope closes (Bolt < 5.1 cannot re-authenticate), so that case needs a free slot.
+    // by a new connection when the driver's token rotated (its lease ends first: the replacement
+    // takes its slot, so a full pool does not wait for itself).
     const checkout = (address: ServerAddress, token: Auth.AuthToken, sessionAuth: boolean, verified = false, awaitAuth = false): Effect.Effect<
       BoltConnection,
       Neo4jError,
       Scope.Scope
     > =>
-      Effect.flatMap(Effect.provideService(pool.acquire(address, verified), ConnectAuth, { token, byManager: !sessionAuth }), (connection) => {
+      Effect.flatMap(pool.acquire(address, verified, { token, byManager: !sessionAuth }), (connection) => {
         connection.authByManager = !sessionAuth
         // Verifying credentials: a pooled connection logs on again whatever its token, as in the
         // official drivers (Bolt 5.0 cannot, and fails); a new one proved them with its HELLO/LOGON.
@@ -163,10 +162,11 @@ export const make = (
         }
         if (Auth.equivalent(connection.auth, token)) return Effect.succeed(connection)
         if (connection.capabilities.logon || sessionAuth) return Effect.as(connection.reauthenticate(token, awaitAuth), connection)
-        // Bolt < 5.1 and the driver's token rotated: the connection is closed now and a new one
-        // opened with a token asked for again, as the official drivers do (TestKit
-        // test_dynamic_auth_manager on 5.0 counts the requests and serves one connection at a time).
-        return Effect.andThen(connection.closeNow, checkoutAs(address, undefined, awaitAuth))
+        // Bolt < 5.1 and the driver's token rotated: the connection is closed now (GOODBYE) and a
+        // new one opened with a token asked for again, as the official drivers do (TestKit
+        // test_dynamic_auth_manager on 5.0 counts the requests and serves one connection at a time;
+        // test_renewing_on_expiration_error on 5.0 has all three slots of the pool leased).
+        return Effect.andThen(pool.discard(connection), checkoutAs(address, undefined, awaitAuth))
       })
 
     // The session's own auth when it has one (re-authenticating a pooled connection), else the driver's.

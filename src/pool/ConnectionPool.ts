@@ -38,9 +38,12 @@ export interface PoolConfig {
 }
 
 /** What the pool needs to know about the connections it holds. */
-export interface PoolHooks<C, E> {
-  /** Opens a connection; its resources live in the given scope until the pool closes it. */
-  readonly connect: (address: ServerAddress) => Effect.Effect<C, E, Scope.Scope>
+export interface PoolHooks<C, E, I = void> {
+  /**
+   * Opens a connection; its resources live in the given scope until the pool closes it. `input`:
+   * what the acquisition that needs it passed to `acquire` (the driver: the token to log on with).
+   */
+  readonly connect: (address: ServerAddress, input: I | undefined) => Effect.Effect<C, E, Scope.Scope>
   /** False once the connection is broken (socket closed, protocol error): it is destroyed. */
   readonly isReusable: (connection: C) => boolean
   /** Brings a released connection back to a clean state (e.g. RESET after a failure); `undefined`: it is clean. */
@@ -56,6 +59,8 @@ interface Entry<C> {
   readonly scope: Scope.Closeable
   readonly createdAt: number
   lastUsedAt: number
+  /** Set by `discard`: the lease already ended, its scope's release does nothing. */
+  discarded: boolean
 }
 
 type WakeUp<C> = Entry<C> | "retry"
@@ -71,17 +76,26 @@ interface AddressState<C> {
 }
 
 /** A pool of connections, keyed by server address. */
-export interface ConnectionPool<C, E> {
+export interface ConnectionPool<C, E, I = void> {
   /**
    * A connection to `address` for the lifetime of the current scope. With `verified`, an idle
    * connection is pinged whatever its idle time (a new one has just proved itself with its
-   * handshake): `verifyConnectivity` must prove a round trip, not trust the pool.
+   * handshake): `verifyConnectivity` must prove a round trip, not trust the pool. `input` goes to
+   * `connect` when a new connection is opened for this acquisition.
    */
   readonly acquire: (
     address: ServerAddress,
-    verified?: boolean
+    verified?: boolean,
+    input?: I
   ) => Effect.Effect<C, E | Neo4jConnectionError | Neo4jUsageError, Scope.Scope>
   readonly stats: Effect.Effect<ReadonlyArray<PoolStats>>
+  /**
+   * Ends the caller's lease of `connection` now: the connection is closed and its slot freed at
+   * once, and the lease's scope releases nothing when it closes. For a leased connection that
+   * cannot serve this acquisition (Bolt < 5.1 after the driver's token rotated), when the one that
+   * replaces it needs the slot (a full pool would otherwise wait for itself).
+   */
+  readonly discard: (connection: C) => Effect.Effect<void>
   /** Closes the idle connections of an address and forgets it (routing: it left every table). */
   readonly purge: (address: ServerAddress) => Effect.Effect<void>
   /** Closes every idle connection now and every leased one on release; later acquires fail. */
@@ -89,10 +103,10 @@ export interface ConnectionPool<C, E> {
 }
 
 /** Builds a pool; it is closed when the enclosing scope closes. */
-export const make = <C, E>(
+export const make = <C extends object, E, I = void>(
   config: PoolConfig,
-  hooks: PoolHooks<C, E>
-): Effect.Effect<ConnectionPool<C, E>, never, Scope.Scope> =>
+  hooks: PoolHooks<C, E, I>
+): Effect.Effect<ConnectionPool<C, E, I>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const states = new Map<string, AddressState<C>>()
     const poolScope = yield* Effect.scope
@@ -136,6 +150,8 @@ export const make = <C, E>(
     }
 
     const destroy = (entry: Entry<C>): Effect.Effect<void> => Scope.close(entry.scope, Exit.void)
+    // Every connection the pool opened, for `discard` (which gets the connection, not the entry).
+    const entries = new WeakMap<C, Entry<C>>()
 
     // Capacity was freed (a connection destroyed or a creation failed): the first waiter tries again.
     const wakeOneWaiter = (state: AddressState<C>): void => {
@@ -187,13 +203,13 @@ export const make = <C, E>(
         return Effect.asVoid(Effect.forkIn(Effect.uninterruptibleMask(prepare), poolScope))
       })
 
-    const create = (state: AddressState<C>): Effect.Effect<Entry<C>, E> =>
+    const create = (state: AddressState<C>, input: I | undefined): Effect.Effect<Entry<C>, E> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           const scope = yield* Scope.make()
           const clock = yield* Clock.clockWith(Effect.succeed)
           const started = clock.monotonicTimeNanosUnsafe()
-          const exit = yield* Effect.exit(restore(Scope.provide(hooks.connect(state.address), scope)))
+          const exit = yield* Effect.exit(restore(Scope.provide(hooks.connect(state.address, input), scope)))
           state.creating--
           if (Exit.isFailure(exit)) {
             yield* Scope.close(scope, exit)
@@ -203,7 +219,16 @@ export const make = <C, E>(
           state.metrics.createTime.record(Metrics.millisSince(clock, started) / 1000)
           const now = yield* Clock.currentTimeMillis
           state.inUse++
-          return { connection: exit.value, address: state.address, scope, createdAt: now, lastUsedAt: now }
+          const entry: Entry<C> = {
+            connection: exit.value,
+            address: state.address,
+            scope,
+            createdAt: now,
+            lastUsedAt: now,
+            discarded: false
+          }
+          entries.set(exit.value, entry)
+          return entry
         })
       )
 
@@ -273,7 +298,8 @@ export const make = <C, E>(
     // Fast path without a generator: the newest idle connection, alive and needing no liveness check.
     const acquireEntry = (
       state: AddressState<C>,
-      verified: boolean
+      verified: boolean,
+      input: I | undefined
     ): Effect.Effect<Entry<C>, E | Neo4jConnectionError | Neo4jUsageError> =>
       Effect.clockWith((clock) => {
         const entry = state.idle[state.idle.length - 1]
@@ -286,14 +312,15 @@ export const make = <C, E>(
             return Effect.succeed(entry)
           }
         }
-        return acquireEntrySlowly(state, verified)
+        return acquireEntrySlowly(state, verified, input)
       })
 
     // Bounded as a whole by the acquisition timeout: waiting for a free slot, and opening a new
     // connection up to the end of HELLO/LOGON (the connection timeout bounds each set-up too).
     const acquireEntrySlowly = (
       state: AddressState<C>,
-      verified: boolean
+      verified: boolean,
+      input: I | undefined
     ): Effect.Effect<Entry<C>, E | Neo4jConnectionError | Neo4jUsageError> =>
       Effect.clockWith((clock) => {
         const started = clock.monotonicTimeNanosUnsafe()
@@ -307,7 +334,7 @@ export const make = <C, E>(
               if (state.inUse + state.creating < config.maxSize) {
                 state.creating++
                 connecting = true
-                return yield* create(state)
+                return yield* create(state, input)
               }
               const wake = yield* waitForTurn(state)
               if (wake !== "retry") return wake
@@ -326,15 +353,25 @@ export const make = <C, E>(
         )
       })
 
-    const acquire = (address: ServerAddress, verified = false) => {
+    const acquire = (address: ServerAddress, verified = false, input?: I) => {
       const state = stateFor(address)
       // Interruptible while waiting or connecting; every step that holds an entry cleans up itself.
-      return Effect.acquireRelease(acquireEntry(state, verified), (entry, exit) => release(state, entry, Exit.hasInterrupts(exit)), {
+      return Effect.acquireRelease(acquireEntry(state, verified, input), (entry, exit) =>
+        entry.discarded ? Effect.void : release(state, entry, Exit.hasInterrupts(exit)), {
         interruptible: true
       }).pipe(
         Effect.map((entry) => entry.connection)
       )
     }
+
+    // The entry is never handed out again (it is destroyed), so its flag cannot skip a later lease's release.
+    const discard = (connection: C): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const entry = entries.get(connection)
+        if (entry === undefined || entry.discarded) return Effect.void
+        entry.discarded = true
+        return finishRelease(stateFor(entry.address), entry, false)
+      })
 
     const purge = (address: ServerAddress): Effect.Effect<void> =>
       Effect.suspend(() => {
@@ -370,5 +407,5 @@ export const make = <C, E>(
     )
 
     yield* Effect.addFinalizer(() => close)
-    return { acquire, stats, purge, close }
+    return { acquire, discard, stats, purge, close }
   })

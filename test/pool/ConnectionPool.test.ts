@@ -82,6 +82,42 @@ describe("ConnectionPool", () => {
       assert.strictEqual((yield* stats(pool))?.inUse, 0)
     }))
 
+  it.effect("discard frees a leased connection's slot at once, and its scope then releases nothing", () =>
+    Effect.gen(function*() {
+      const { created, hooks } = makeFakes()
+      const pool = yield* ConnectionPool.make(config({ maxSize: 1 }), hooks)
+      const lease = yield* Scope.make()
+      const first = yield* Scope.provide(pool.acquire(address), lease)
+      yield* pool.discard(first)
+      assert.isTrue(first.closed)
+      assert.strictEqual((yield* stats(pool))?.inUse, 0)
+      // The only slot is free while the first lease is still open: the same scope gets a new one.
+      const second = yield* Scope.provide(pool.acquire(address), lease)
+      assert.notStrictEqual(second, first)
+      assert.strictEqual(created.length, 2)
+      yield* pool.discard(first) // a second discard does nothing
+      assert.strictEqual((yield* stats(pool))?.inUse, 1)
+      yield* Scope.close(lease, Exit.void)
+      assert.deepStrictEqual(yield* stats(pool), { address: "db.example:7687", inUse: 0, idle: 1, creating: 0, waiting: 0 })
+      assert.strictEqual(yield* Effect.scoped(pool.acquire(address)), second)
+    }))
+
+  it.effect("discard wakes a fiber waiting for a slot", () =>
+    Effect.gen(function*() {
+      const { hooks } = makeFakes()
+      const pool = yield* ConnectionPool.make(config({ maxSize: 1 }), hooks)
+      const lease = yield* Scope.make()
+      const first = yield* Scope.provide(pool.acquire(address), lease)
+      const waiter = yield* Effect.scoped(pool.acquire(address)).pipe(Effect.forkChild)
+      yield* Effect.yieldNow
+      assert.strictEqual((yield* stats(pool))?.waiting, 1)
+      yield* pool.discard(first)
+      const got = yield* Fiber.join(waiter)
+      assert.notStrictEqual(got, first)
+      yield* Scope.close(lease, Exit.void)
+      assert.strictEqual((yield* stats(pool))?.inUse, 0)
+    }))
+
   it.effect("fails with an acquisition timeout after the configured time", () =>
     Effect.gen(function*() {
       const { hooks } = makeFakes()

@@ -91,31 +91,41 @@ describe("auth token manager", () => {
       assert.deepStrictEqual(tracked.told, [])
     }))
 
-  it.effect("Bolt 5.0 and a rotated token: the pooled connection is closed (GOODBYE) and a new one opened with a token asked for again", () =>
-    Effect.gen(function*() {
-      const tracked = tracking(false, Auth.bearer("token-1"))
-      const server = yield* StubServer.make([
-        Stub.connection(
-          Stub.handshakeAndHello({ version: "5.0", hello: Stub.partial({ credentials: "token-1" }) }),
-          Stub.autoCommit("RETURN 1 AS n", { records: [{ n: 1 }] }),
-          C.goodbye()
-        ),
-        Stub.connection(
-          Stub.handshakeAndHello({ version: "5.0", hello: Stub.partial({ credentials: "token-2" }) }),
-          Stub.autoCommit("RETURN 2 AS n", { records: [{ n: 2 }] })
-        )
-      ])
-      const layer = driverLayer(server, { auth: tracked.manager, username: undefined, password: undefined, verifyConnectivity: false })
-      const program = Effect.gen(function*() {
-        yield* Effect.scoped(Effect.flatMap(Neo4j.session(), (s) => s.run("RETURN 1 AS n")))
-        tracked.set(Auth.bearer("token-2"))
-        return yield* Effect.scoped(Effect.flatMap(Neo4j.session(), (s) => s.run("RETURN 2 AS n")))
-      })
-      valueOf((yield* drive(program.pipe(Effect.provide(layer)))).exit)
-      assert.strictEqual(server.connectionCount, 2)
-      assert.strictEqual(server.messages("GOODBYE").length >= 1, true)
-      assert.strictEqual(tracked.asked(), 3, "once per session, once more for the replacing connection")
-    }))
+  // A pool of one: the replaced connection's slot goes to the new one (it used to wait for itself
+  // until the acquisition timeout; TestKit test_renewing_on_expiration_error on 5.0 fills its pool).
+  for (const maxConnectionPoolSize of [undefined, 1]) {
+    it.effect(`Bolt 5.0 and a rotated token: the pooled connection is closed (GOODBYE) and a new one opened with a token asked for again (pool size ${maxConnectionPoolSize ?? "default"})`, () =>
+      Effect.gen(function*() {
+        const tracked = tracking(false, Auth.bearer("token-1"))
+        const server = yield* StubServer.make([
+          Stub.connection(
+            Stub.handshakeAndHello({ version: "5.0", hello: Stub.partial({ credentials: "token-1" }) }),
+            Stub.autoCommit("RETURN 1 AS n", { records: [{ n: 1 }] }),
+            C.goodbye()
+          ),
+          Stub.connection(
+            Stub.handshakeAndHello({ version: "5.0", hello: Stub.partial({ credentials: "token-2" }) }),
+            Stub.autoCommit("RETURN 2 AS n", { records: [{ n: 2 }] })
+          )
+        ])
+        const layer = driverLayer(server, {
+          auth: tracked.manager,
+          username: undefined,
+          password: undefined,
+          verifyConnectivity: false,
+          maxConnectionPoolSize
+        })
+        const program = Effect.gen(function*() {
+          yield* Effect.scoped(Effect.flatMap(Neo4j.session(), (s) => s.run("RETURN 1 AS n")))
+          tracked.set(Auth.bearer("token-2"))
+          return yield* Effect.scoped(Effect.flatMap(Neo4j.session(), (s) => s.run("RETURN 2 AS n")))
+        })
+        valueOf((yield* drive(program.pipe(Effect.provide(layer)))).exit)
+        assert.strictEqual(server.connectionCount, 2)
+        assert.strictEqual(server.messages("GOODBYE").length >= 1, true)
+        assert.strictEqual(tracked.asked(), 3, "once per session, once more for the replacing connection")
+      }))
+  }
 })
 
 describe("AuthorizationExpired", () => {
