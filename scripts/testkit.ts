@@ -13,12 +13,14 @@
  * Exit code 1 when any test failed or errored.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
-import { existsSync, readdirSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 
 const repo = path.resolve(import.meta.dirname, "..")
 const testkit = path.resolve(repo, process.env.TESTKIT_DIR ?? "../shared/testkit")
 const output = path.resolve(repo, process.env.TESTKIT_RESULTS ?? "testkit-results.json")
+mkdirSync(path.dirname(output), { recursive: true })
 const isolated = spawnSync("unshare", ["-rn", "true"]).status === 0
 const jobs = isolated ? Math.max(1, Number(process.env.TESTKIT_JOBS ?? 2)) : 1
 const backendPort = 9876
@@ -90,6 +92,11 @@ function runUnittest(group: string, log: NodeJS.WritableStream): Promise<number>
     const args = group.includes(".")
       ? ["-m", "unittest", "-v", `tests.stub.${group}`]
       : ["-m", "unittest", "discover", "-v", "-s", `tests/stub/${group}`, "-t", "."]
+    // TestKit writes each script with its variables filled in to the temporary directory under the
+    // script's own name and deletes it after the test: two groups running at once that use the
+    // same script (authorization's basic and bearer managers) would delete each other's ("Stub
+    // server crashed on start-up"). Each run gets its own directory.
+    const tmp = mkdtempSync(path.join(os.tmpdir(), "testkit-"))
     const child = spawn("python3", args, {
       cwd: testkit,
       env: {
@@ -98,14 +105,18 @@ function runUnittest(group: string, log: NodeJS.WritableStream): Promise<number>
         TEST_DRIVER_NAME: driverNameFor(group),
         TEST_BACKEND_HOST: "127.0.0.1",
         TEST_BACKEND_PORT: String(backendPort),
-        TEST_STUB_HOST: "127.0.0.1"
+        TEST_STUB_HOST: "127.0.0.1",
+        TMPDIR: tmp
       },
       // stdout too: TestKit prints a stub server's own log there when its script failed.
       stdio: ["ignore", "pipe", "pipe"]
     })
     child.stdout!.pipe(log, { end: false })
     child.stderr!.pipe(log, { end: false })
-    child.on("close", (code) => resolve(code ?? 1))
+    child.on("close", (code) => {
+      rmSync(tmp, { recursive: true, force: true })
+      resolve(code ?? 1)
+    })
   })
 }
 
@@ -119,7 +130,13 @@ interface GroupResult {
   seconds: number
   failures: Array<string>
   errored: Array<string>
+  /** Whole tests skipped, by the reason TestKit or the backend gave. */
+  skipReasons: Record<string, number>
 }
+
+/** unittest prints a skip reason as a Python string literal. */
+const unquote = (reason: string): string =>
+  /^(['"]).*\1$/.test(reason) ? reason.slice(1, -1).replace(/\\(['"\\])/g, "$1") : reason
 
 const runGroup = (group: string): Promise<GroupResult> =>
   new Promise((resolve) => {
@@ -142,7 +159,10 @@ const runGroup = (group: string): Promise<GroupResult> =>
       const failures = names("FAIL")
       const errored = names("ERROR").filter((n) => !failures.includes(n))
       // Whole tests skipped (unittest's own count adds skipped subtests, whose test still ran).
-      const skipped = new Set(Array.from(log.matchAll(/^test\S* \(([^)]+)\) \.\.\. skipped/gm), (m) => m[1]!)).size
+      const skips = new Map(Array.from(log.matchAll(/^test\S* \(([^)]+)\) \.\.\. skipped (.*)$/gm), (m) => [m[1]!, unquote(m[2]!)]))
+      const skipped = skips.size
+      const skipReasons: Record<string, number> = {}
+      for (const reason of skips.values()) skipReasons[reason] = (skipReasons[reason] ?? 0) + 1
       const crashed = ran === 0 && !/^OK/m.test(log)
       resolve({
         group,
@@ -153,7 +173,8 @@ const runGroup = (group: string): Promise<GroupResult> =>
         skipped,
         seconds: Math.round((Date.now() - started) / 1000),
         failures,
-        errored: crashed ? [`${group}: the run did not finish (see ${path.basename(logFile)})`] : errored
+        errored: crashed ? [`${group}: the run did not finish (see ${path.basename(logFile)})`] : errored,
+        skipReasons
       })
     })
   })
@@ -181,6 +202,29 @@ const seconds = Math.round((Date.now() - started) / 1000)
 console.log("| group | passed | failed | errors | skipped | s |\n|---|---:|---:|---:|---:|---:|")
 for (const r of results) console.log(`| ${r.group} | ${r.passed} | ${r.failed} | ${r.errors} | ${r.skipped} | ${r.seconds} |`)
 console.log(`| **total** | ${total.passed} | ${total.failed} | ${total.errors} | ${total.skipped} | ${seconds} |`)
-writeFileSync(output, JSON.stringify({ date: new Date().toISOString(), testkit, driverNames: Object.fromEntries(groups.map((g) => [g, driverNameFor(g)])), jobs, seconds, total, groups: results }, null, 2) + "\n")
+const skipReasons: Record<string, number> = {}
+for (const r of results) {
+  for (const [reason, n] of Object.entries(r.skipReasons)) skipReasons[reason] = (skipReasons[reason] ?? 0) + n
+}
+const bySkipCount = Object.entries(skipReasons).sort((a, b) => b[1] - a[1])
+console.log("\n| skipped | reason |\n|---:|---|")
+for (const [reason, n] of bySkipCount) console.log(`| ${n} | ${reason.replaceAll("|", "\\|")} |`)
+writeFileSync(
+  output,
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      testkit,
+      driverNames: Object.fromEntries(groups.map((g) => [g, driverNameFor(g)])),
+      jobs,
+      seconds,
+      total,
+      skipReasons: Object.fromEntries(bySkipCount),
+      groups: results
+    },
+    null,
+    2
+  ) + "\n"
+)
 console.log(`written ${path.relative(process.cwd(), output)}`)
 process.exit(total.failed + total.errors > 0 ? 1 : 0)
