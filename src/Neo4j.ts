@@ -119,6 +119,13 @@ export interface Neo4j {
   readonly verifyAuthentication: (auth?: Auth.AuthToken) => Effect.Effect<boolean, Neo4jError>
   /** The server's address, agent and negotiated protocol version. */
   readonly getServerInfo: (options?: { readonly database?: string }) => Effect.Effect<ServerInfo, Neo4jError>
+  /**
+   * Whether the server supports session auth (a session's own `auth`, re-authentication with
+   * LOGOFF/LOGON): Bolt 5.1+, checked on a connection as `getServerInfo` does.
+   */
+  readonly supportsSessionAuth: Effect.Effect<boolean, Neo4jError>
+  /** Whether the driver encrypts its connections (TLS: `+s`/`+ssc` schemes or a `tls` option). */
+  readonly isEncrypted: boolean
   /** One query in a managed transaction (retried when transient), read to the end. */
   readonly executeQuery: <T extends Record<string, unknown> = Record<string, unknown>>(
     query: string | Neo4jCypher.Statement,
@@ -247,6 +254,12 @@ export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4j, Ne
  * `false`), as the official drivers list them; any other (a rate limit, an expired authorization, a
  * code this driver does not know) fails the call.
  */
+/** LOGOFF/LOGON (session auth) came with Bolt 5.1; `version` as `ServerInfo.protocolVersion` gives it. */
+const supportsLogon = (version: string): boolean => {
+  const [major = 0, minor = 0] = version.split(".").map(Number)
+  return major > 5 || (major === 5 && minor >= 1)
+}
+
 const REJECTED_CREDENTIALS: ReadonlySet<string> = new Set([
   "Neo.ClientError.Security.CredentialsExpired",
   "Neo.ClientError.Security.Forbidden",
@@ -314,6 +327,11 @@ const build = (
           span("verifyAuthentication", undefined)
         ),
       getServerInfo: (o) => serverInfoQuery(driver, o?.database).pipe(span("getServerInfo", o?.database)),
+      supportsSessionAuth: serverInfoQuery(driver, undefined).pipe(
+        Effect.map((info) => supportsLogon(info.protocolVersion)),
+        span("supportsSessionAuth", undefined)
+      ),
+      isEncrypted: config.tls !== undefined,
       executeQuery: <T extends Record<string, unknown> = Record<string, unknown>>(
         query: string | Neo4jCypher.Statement,
         parameters?: Neo4jSession.Parameters,
@@ -408,6 +426,22 @@ export const verifyAuthentication = (auth?: Auth.AuthToken): Effect.Effect<boole
  * @category accessors
  */
 export const getServerInfo: Effect.Effect<ServerInfo, Neo4jError, Neo4j> = Neo4j.use((d) => d.getServerInfo())
+
+/**
+ * Whether the server supports session auth (Bolt 5.1+).
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const supportsSessionAuth: Effect.Effect<boolean, Neo4jError, Neo4j> = Neo4j.use((d) => d.supportsSessionAuth)
+
+/**
+ * Whether the driver encrypts its connections.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const isEncrypted: Effect.Effect<boolean, never, Neo4j> = Neo4j.use((d) => Effect.succeed(d.isEncrypted))
 
 /**
  * One query in a managed transaction, read to the end.

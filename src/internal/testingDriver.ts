@@ -177,6 +177,8 @@ export const makeDriver = (backend: Backend): Neo4j => {
     verifyConnectivity: () => Effect.succeed(backend.serverInfo),
     verifyAuthentication: () => Effect.succeed(true),
     getServerInfo: () => Effect.succeed(backend.serverInfo),
+    supportsSessionAuth: Effect.succeed(true),
+    isEncrypted: false,
     executeQuery: <T extends Record<string, unknown> = Record<string, unknown>>(
       query: string | Neo4jCypher.Statement,
       parameters?: Neo4jSession.Parameters,

@@ -543,6 +543,29 @@ describe("auth: expiry, token managers, session auth", () => {
   it.effect("verifyAuthentication: true for accepted credentials, false for rejected ones (LOGOFF/LOGON on a pooled connection)", () =>
     rejectedBy(Code.UNAUTHORIZED, "wrong"))
 
+  for (const [version, supported] of [["4.4", false], ["5.0", false], ["5.1", true], ["5.8", true]] as const) {
+    it.effect(`supportsSessionAuth on Bolt ${version}: ${supported} (LOGOFF/LOGON came with 5.1)`, () =>
+      Effect.gen(function*() {
+        const server = yield* StubServer.make(Stub.connection(Stub.handshakeAndHello({ version })))
+        const layer = driverLayer(server, { verifyConnectivity: false })
+        const { exit } = yield* drive(Neo4j.supportsSessionAuth.pipe(Effect.provide(layer)))
+        assert.strictEqual(valueOf(exit), supported)
+        assert.strictEqual(server.connectionCount, 1)
+      }))
+  }
+
+  it.effect("isEncrypted: false for bolt://, true for bolt+s:// and a tls option (nothing is sent)", () =>
+    Effect.gen(function*() {
+      const server = yield* StubServer.make([])
+      const encrypted = (options: Parameters<typeof driverLayer>[1]) =>
+        Effect.map(drive(Neo4j.isEncrypted.pipe(Effect.provide(driverLayer(server, { verifyConnectivity: false, ...options })))), (r) =>
+          valueOf(r.exit))
+      assert.strictEqual(yield* encrypted({}), false)
+      assert.strictEqual(yield* encrypted({ uri: "bolt+s://localhost:7687" }), true)
+      assert.strictEqual(yield* encrypted({ tls: { trust: "trust-all" } }), true)
+      assert.strictEqual(server.connectionCount, 0)
+    }))
+
   it.effect("verifyAuthentication: Forbidden answers false", () => rejectedBy("Neo.ClientError.Security.Forbidden", "forbidden"))
 
   it.effect("verifyAuthentication on a pooled connection of the same user logs on again", () =>

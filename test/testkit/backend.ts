@@ -328,6 +328,12 @@ class Connection {
         await this.run(this.driver(d.driverId).getServerInfo())
         return this.send("MultiDBSupport", { id: this.id(), available: true })
       }
+      case "CheckSessionAuthSupport": {
+        const available = await this.run(this.driver(d.driverId).supportsSessionAuth)
+        return this.send("SessionAuthSupport", { id: this.id(), available })
+      }
+      case "CheckDriverIsEncrypted":
+        return this.send("DriverIsEncrypted", { encrypted: this.driver(d.driverId).isEncrypted })
       case "VerifyAuthentication": {
         const ok = await this.run(this.driver(d.driverId).verifyAuthentication(this.auth(d.authorizationToken)))
         return this.send("DriverIsAuthenticated", { id: this.id(), authenticated: ok })
