@@ -35,12 +35,15 @@ const backendPort = 9876
 const driverNameFor = (group: string): string => group.split(".")[0] === "authorization" ? "javascript" : "effect-neo4j"
 
 // Inside a group's network namespace (`--inner <group>`): bring up loopback, start the backend, run.
-// A veth pair gives the namespace one non-loopback address too: some routing tests address the stub
-// servers by the machine's first non-loopback IP (TestKit's get_ip_addresses).
+// A veth pair gives the namespace two non-loopback addresses too: some routing tests address the
+// stub servers by the machine's non-loopback IPs (TestKit's get_ip_addresses).
 if (process.argv[2] === "--inner") {
   spawnSync("ip", ["link", "set", "lo", "up"])
   spawnSync("ip", ["link", "add", "tk0", "type", "veth", "peer", "name", "tk1"])
   spawnSync("ip", ["addr", "add", "10.254.0.1/24", "dev", "tk0"])
+  // A second IPv4 address: routing test_should_successfully_acquire_rt_when_router_ip_changes moves
+  // the router from the first address to the second (the stub servers listen on IPv4 only).
+  spawnSync("ip", ["addr", "add", "10.254.0.2/24", "dev", "tk1"])
   spawnSync("ip", ["link", "set", "tk1", "up"])
   spawnSync("ip", ["link", "set", "tk0", "up"])
   const backend = await startBackend(backendPort)

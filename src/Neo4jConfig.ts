@@ -93,6 +93,12 @@ export interface Neo4jOptions {
   /** neo4j:// only: the addresses to ask for a routing table instead of the URI's (default: as given). */
   readonly resolver?: Resolver | undefined
   /**
+   * Resolves a host name to the IP addresses (or other host names) to dial, tried in order until
+   * one connects; every connection the driver opens goes through it (default: the system's DNS).
+   * TLS still verifies the certificate against the host name. See {@link DomainNameResolver}.
+   */
+  readonly domainNameResolver?: DomainNameResolver | undefined
+  /**
    * `Neo4j.layer`, `Neo4j.layerConfig` and `Neo4jLive` connect once when built (default true): a
    * wrong address, port, scheme or password fails the build, without retries and within
    * `connectionTimeout`, instead of the first query after its retries. `Neo4j.make` never does.
@@ -142,3 +148,13 @@ export interface TlsSettings {
  * @category models
  */
 export type Resolver = (address: ServerAddress) => Effect.Effect<ReadonlyArray<ServerAddress>, Neo4jError>
+
+/**
+ * Turns a host name into the hosts to dial, tried in order (a custom DNS, a test that serves
+ * several names from one IP). An empty list or a failure fails the connection attempt with a
+ * `Neo4jConnectionError`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DomainNameResolver = (host: string) => Effect.Effect<ReadonlyArray<string>, Neo4jError>

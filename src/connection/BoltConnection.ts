@@ -91,6 +91,8 @@ export interface ConnectionOptions {
   readonly address: ServerAddress
   readonly tls?: Transport.TlsSettings | undefined
   readonly connectTimeout: Duration.Duration
+  /** The hosts to dial for the address's host (the driver's `domainNameResolver`). */
+  readonly resolveHost?: Transport.TransportOptions["resolveHost"]
   readonly auth: AuthToken
   readonly userAgent: string
   readonly boltAgent: Requests.BoltAgent
@@ -870,7 +872,8 @@ export const connect = (
     const transport = yield* Transport.open({
       address: options.address,
       tls: options.tls,
-      connectTimeout: options.connectTimeout
+      connectTimeout: options.connectTimeout,
+      resolveHost: options.resolveHost
     })
     const left = Duration.toMillis(options.connectTimeout) - ((yield* Clock.currentTimeMillis) - startedAt)
     const step = { phase: "Bolt handshake" as Transport.ConnectPhase }

@@ -27,6 +27,8 @@ export interface TransportOptions {
   readonly address: ServerAddress
   readonly tls?: TlsSettings | undefined
   readonly connectTimeout: Duration.Duration
+  /** The hosts to dial for `address.host`, tried in order (default: the host, resolved by the system). */
+  readonly resolveHost?: ((host: string) => Effect.Effect<ReadonlyArray<string>, unknown>) | undefined
 }
 
 /** An open transport; it lives in the scope that opened it. */
@@ -77,7 +79,12 @@ const errorCode = (cause: unknown): string | undefined =>
  * The steps of opening a connection, named in the error of one that does not finish within
  * `connectionTimeout`.
  */
-export type ConnectPhase = "TCP connect" | "TLS handshake" | "Bolt handshake" | "authentication (HELLO/LOGON)"
+export type ConnectPhase =
+  | "host name resolution"
+  | "TCP connect"
+  | "TLS handshake"
+  | "Bolt handshake"
+  | "authentication (HELLO/LOGON)"
 
 /** How a socket failed: while connecting (or timing out doing so), or once open. */
 export type SocketFailure =
@@ -109,6 +116,14 @@ export const connectionError = (
       reason: "Refused",
       address: where,
       message: `Connection refused by ${where}: is Neo4j running and listening for Bolt on that port?`,
+      cause
+    })
+  }
+  if (failure._tag === "Connect" && failure.phase === "host name resolution") {
+    return new Neo4jConnectionError({
+      reason: "DnsFailure",
+      address: where,
+      message: `The domainNameResolver gave no host to dial for ${where}: ${detail}`,
       cause
     })
   }
@@ -226,20 +241,42 @@ const tlsOptions = (tlsApi: typeof Tls, options: TransportOptions, tls: TlsSetti
 /**
  * Dials TCP (or TLS, waiting for the handshake); the socket is destroyed when the scope closes.
  */
-const dial = (options: TransportOptions): Effect.Effect<Net.Socket, SocketFailure, Scope.Scope> =>
-  options.tls === undefined ? dialWith(options, undefined) : Effect.flatMap(loadTls(), (tlsApi) => dialWith(options, tlsApi))
+const dial = (options: TransportOptions): Effect.Effect<Net.Socket, SocketFailure, Scope.Scope> => {
+  const direct = options.tls === undefined
+    ? dialWith(options, undefined, options.address.host)
+    : Effect.flatMap(loadTls(), (tlsApi) => dialWith(options, tlsApi, options.address.host))
+  if (options.resolveHost === undefined) return direct
+  // A domain-name resolver: each host it gives is dialled in turn, the last failure reported; TLS
+  // verifies against the original host name. The whole of it stays within connectTimeout.
+  const attempt = Effect.flatMap(
+    Effect.mapError(options.resolveHost(options.address.host), (cause): SocketFailure => ({ _tag: "Connect", cause, phase: "host name resolution" })),
+    (hosts) =>
+      Effect.flatMap(options.tls === undefined ? Effect.succeed(undefined) : loadTls(), (tlsApi) => {
+        const tryFrom = (i: number, last: SocketFailure | undefined): Effect.Effect<Net.Socket, SocketFailure, Scope.Scope> =>
+          i >= hosts.length
+            ? Effect.fail(last ?? { _tag: "Connect", cause: new Error(`no address for ${options.address.host}`), phase: "host name resolution" })
+            : Effect.catch(dialWith(options, tlsApi, hosts[i]!), (failure) => tryFrom(i + 1, failure))
+        return tryFrom(0, undefined)
+      })
+  )
+  return Effect.timeoutOrElse(attempt, {
+    duration: options.connectTimeout,
+    orElse: () => Effect.fail<SocketFailure>({ _tag: "ConnectTimeout", phase: "TCP connect", timeout: options.connectTimeout })
+  })
+}
 
 const dialWith = (
   options: TransportOptions,
-  tlsApi: typeof Tls | undefined
+  tlsApi: typeof Tls | undefined,
+  host: string
 ): Effect.Effect<Net.Socket, SocketFailure, Scope.Scope> =>
   Effect.suspend(() => {
     let phase: ConnectPhase = "TCP connect"
     const connecting = Effect.callback<Net.Socket, SocketFailure>((resume) => {
       const { address, tls } = options
       const socket = tls === undefined || tlsApi === undefined
-        ? Net.createConnection({ host: address.host, port: address.port, noDelay: true })
-        : tlsApi.connect(tlsOptions(tlsApi, options, tls))
+        ? Net.createConnection({ host, port: address.port, noDelay: true })
+        : tlsApi.connect({ ...tlsOptions(tlsApi, options, tls), host })
       const ready = tls === undefined ? "connect" : "secureConnect"
       // A TLS socket emits "connect" once TCP is up; from then on a wait is the TLS handshake's.
       if (tls !== undefined) socket.once("connect", () => void (phase = "TLS handshake"))

@@ -5,7 +5,7 @@
 import * as Duration from "effect/Duration"
 import * as Result from "effect/Result"
 import * as Auth from "../Neo4jAuth.ts"
-import { DEFAULTS, defaultRetrySchedule, type Neo4jOptions, type RetrySchedule, type TlsSettings, type Resolver } from "../Neo4jConfig.ts"
+import { DEFAULTS, defaultRetrySchedule, type Neo4jOptions, type RetrySchedule, type TlsSettings, type Resolver, type DomainNameResolver } from "../Neo4jConfig.ts"
 import { Neo4jUsageError } from "../Neo4jError.ts"
 import type { NotificationFilter } from "../Neo4jSummary.ts"
 import { parseUri, type ParsedUri } from "./uri.ts"
@@ -29,6 +29,7 @@ export interface ResolvedConfig {
   readonly traceQueryText: boolean
   readonly telemetry: boolean
   readonly resolver: Resolver | undefined
+  readonly domainNameResolver: DomainNameResolver | undefined
 }
 
 const VERSION = "0.1.0"
@@ -116,7 +117,8 @@ export const resolve = (options: Neo4jOptions): Result.Result<ResolvedConfig, Ne
       userAgent: options.userAgent ?? `effect-neo4j/${VERSION}`,
       traceQueryText: options.traceQueryText ?? false,
       telemetry: options.telemetry ?? true,
-      resolver: options.resolver
+      resolver: options.resolver,
+      domainNameResolver: options.domainNameResolver
     }
   })
 

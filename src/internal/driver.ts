@@ -111,6 +111,7 @@ export const make = (
             address,
             tls: config.tls,
             connectTimeout: config.connectionTimeout,
+            resolveHost: config.domainNameResolver,
             auth,
             userAgent: config.userAgent,
             boltAgent,

@@ -112,11 +112,24 @@ const SETUP_FAILURES: ReadonlySet<Neo4jConnectionError["reason"]> = new Set<Neo4
   "NoCommonVersion"
 ])
 
+/** Server errors of ROUTE that another router would answer the same way: the request is wrong. */
+const FATAL_ROUTE_CODES: ReadonlySet<string> = new Set([
+  "Neo.ClientError.Database.DatabaseNotFound",
+  "Neo.ClientError.Transaction.InvalidBookmark",
+  "Neo.ClientError.Transaction.InvalidBookmarkMixture",
+  "Neo.ClientError.Statement.ArgumentError",
+  "Neo.ClientError.Statement.TypeError",
+  "Neo.ClientError.Request.Invalid",
+  "Neo.ClientError.Security.Forbidden"
+])
+
 /**
  * Errors after which asking another router cannot help: the request itself is wrong (unknown
- * database, bad bookmark, no permission, bad credentials, misuse) or the setup is (TLS, wrong port,
- * no common Bolt version). Connection loss, transient server states and unusable tables are worth
- * another router.
+ * database, bad bookmark, bad arguments, no permission), the credentials are (every security
+ * error but `AuthorizationExpired`, which a new connection may not have), misuse, or the setup
+ * (TLS, wrong port, no common Bolt version). Any other server error (an unknown code included),
+ * connection loss, transient server states and unusable tables are worth another router, as in the
+ * official drivers (TestKit routing test_should_request_rt_from_all_initial_routers_until_successful_*).
  *
  * @since 0.1.0
  * @category predicates
@@ -124,7 +137,9 @@ const SETUP_FAILURES: ReadonlySet<Neo4jConnectionError["reason"]> = new Set<Neo4
 export const isFatalDiscoveryError = (error: Neo4jError): boolean => {
   switch (error._tag) {
     case "Neo4jClientError":
+      return FATAL_ROUTE_CODES.has(error.code)
     case "Neo4jAuthenticationError":
+      return error.code !== "Neo.ClientError.Security.AuthorizationExpired"
     case "Neo4jUsageError":
       return true
     case "Neo4jConnectionError":

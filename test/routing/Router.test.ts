@@ -5,6 +5,7 @@ import type * as Metadata from "../../src/bolt/Metadata.ts"
 import { formatAddress, type ServerAddress } from "../../src/internal/uri.ts"
 import * as Auth from "../../src/Neo4jAuth.ts"
 import {
+  Neo4jAuthenticationError,
   Neo4jClientError,
   Neo4jConnectionError,
   type Neo4jError,
@@ -182,6 +183,31 @@ describe("Router (routing)", () => {
       assert.isFalse(error.isRetryable)
       assert.deepStrictEqual(cluster.calls.map((c) => c.router), ["cluster.example:7687", k(1)])
     }))
+
+  // As the official drivers (TestKit routing test_should_request_rt_from_all_initial_routers_until_successful_on_*):
+  // an unknown server error and AuthorizationExpired are worth the next router; a wrong request,
+  // Forbidden and other security errors end the search.
+  const routeFailures: ReadonlyArray<readonly [error: Neo4jClientError | Neo4jAuthenticationError, next: boolean]> = [
+    [new Neo4jClientError({ code: "Neo.ClientError.General.Unknown", message: "wut!" }), true],
+    [new Neo4jAuthenticationError({ code: "Neo.ClientError.Security.AuthorizationExpired", message: "expired" }), true],
+    [new Neo4jAuthenticationError({ code: "Neo.ClientError.Security.Unauthorized", message: "no" }), false],
+    [new Neo4jClientError({ code: "Neo.ClientError.Security.Forbidden", message: "forbidden" }), false],
+    [new Neo4jClientError({ code: "Neo.ClientError.Transaction.InvalidBookmark", message: "bad bookmark" }), false],
+    [new Neo4jClientError({ code: "Neo.ClientError.Statement.ArgumentError", message: "bad argument" }), false]
+  ]
+  for (const [failure, next] of routeFailures) {
+    it.effect(`ROUTE failing with ${failure.code}: ${next ? "the next router is asked" : "no other router is asked"}`, () =>
+      Effect.gen(function*() {
+        const cluster = makeCluster()
+        cluster.answer(k(1), () => Effect.fail(failure))
+        cluster.answer(k(2), tableOf(three))
+        const router = yield* cluster.make(() => Effect.succeed([s(1), s(2)]))
+        const selected = router.select({ mode: "READ", database: "neo4j" })
+        if (next) assert.strictEqual((yield* selected).address.host, "core2")
+        else assert.strictEqual(yield* Effect.flip(selected), failure)
+        assert.deepStrictEqual(cluster.calls.map((c) => c.router), next ? [k(1), k(2)] : [k(1)])
+      }))
+  }
 
   it.effect("a setup failure (TLS, HTTP port, no common version) is reported as it is, not as 'no routers'", () =>
     Effect.gen(function*() {

@@ -285,6 +285,16 @@ class Connection {
               (done) => (done.addresses as Array<string>).map(parseAddress)
             )
         }
+        : {}),
+      ...(d.domainNameResolverRegistered === true
+        ? {
+          domainNameResolver: (host: string) =>
+            Effect.map(
+              Effect.promise(() => this.callback("DomainNameResolutionRequired", { name: host })),
+              // An IPv6 address comes as TestKit's ifaddr tuple (ip, flowinfo, scope id).
+              (done) => (done.addresses as Array<string | Array<unknown>>).map((a) => (Array.isArray(a) ? String(a[0]) : a))
+            )
+        }
         : {})
     }
     const scope = await Effect.runPromise(Scope.make())
@@ -446,6 +456,7 @@ class Connection {
       case "BookmarksSupplierCompleted":
       case "BookmarksConsumerCompleted":
       case "ResolverResolutionCompleted":
+      case "DomainNameResolutionCompleted":
       case "AuthTokenManagerGetAuthCompleted":
       case "AuthTokenManagerHandleSecurityExceptionCompleted":
       case "BasicAuthTokenProviderCompleted":

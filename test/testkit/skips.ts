@@ -125,13 +125,6 @@ const skippedByReason: ReadonlyArray<readonly [reason: string, prefixes: Readonl
       "stub.iteration.test_result_scope.TestResultScope.test_result_is_invalid_after_tx_ends"
     ]
   ],
-  [
-    "missing API: no domain-name resolver hook (TestKit's DomainNameResolver); the test's custom resolver hands out " +
-      "fake host names (host1, host2, host3) that only such a hook could map to the stub servers",
-    ["RoutingV5x0", "RoutingV4x4"].map((c) =>
-      `stub.routing.test_routing_${c.slice(7).toLowerCase()}.${c}.test_should_request_rt_from_all_initial_routers_until_successful_on_`
-    )
-  ],
   [JAVASCRIPT_NAME, [
     "stub.authorization.test_user_switching.TestUserSwitchingV5x0.test_read_with_switch",
     "stub.authorization.verify_authentication.test_verify_authentication.TestVerifyAuthenticationV5x0.test_is_not_supported"
