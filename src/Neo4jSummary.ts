@@ -91,7 +91,9 @@ export type Classification =
   | "UNKNOWN"
 
 /**
- * A GQL status object (Bolt 5.6+): the GQL-standard form of outcomes and notifications.
+ * A GQL status object: the GQL-standard form of outcomes and notifications. Bolt 5.6+ servers send
+ * them; below 5.6 the driver derives them from the outcome and the notifications (see
+ * {@link ResultSummary.gqlStatusObjects}).
  *
  * @since 0.1.0
  * @category models
@@ -165,6 +167,13 @@ export interface ResultSummary {
   readonly plan: PlanOperator | undefined
   readonly profile: PlanOperator | undefined
   readonly notifications: ReadonlyArray<Notification>
+  /**
+   * As the server sent them (Bolt 5.6+). Below 5.6, derived as the official drivers do: the outcome
+   * (`00000` success, `02000` no data when the result had no records, `00001` omitted result when
+   * the query has no result columns, `02N42` when no records were asked for) and one status per
+   * notification (`01N42` for a warning, `03N42` otherwise, with the notification's description,
+   * severity, category and position), ordered no data, warnings, success, then the others.
+   */
   readonly gqlStatusObjects: ReadonlyArray<GqlStatusObject>
   readonly server: ServerInfo
   /** Milliseconds until the first record was available (`t_first`). */

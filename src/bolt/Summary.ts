@@ -1,7 +1,9 @@
 /**
- * The result summary decoded from the server's metadata: the RUN SUCCESS (\`t_first\`, \`db\`) and
- * the final PULL/DISCARD SUCCESS (\`type\`, \`stats\`, \`plan\`/\`profile\`, \`notifications\` before
- * Bolt 5.6, \`statuses\` from 5.6, \`t_last\`, \`db\`), into the public \`Neo4jSummary\` models.
+ * The result summary decoded from the server's metadata: the RUN SUCCESS (\`t_first\`, \`fields\`,
+ * \`db\`) and the final PULL/DISCARD SUCCESS (\`type\`, \`stats\`, \`plan\`/\`profile\`,
+ * \`notifications\` before Bolt 5.6, \`statuses\` from 5.6, \`t_last\`, \`db\`), into the public
+ * \`Neo4jSummary\` models. Below Bolt 5.6 the GQL status objects are derived from the notifications
+ * and the outcome (\`polyfilledStatuses\`), as the official drivers do.
  */
 import type {
   Classification,
@@ -115,8 +117,110 @@ const gqlStatusObject = (raw: unknown): GqlStatusObject => {
   }
 }
 
+/** Bolt 5.6+: the notifications are the statuses that carry a Neo4j code. */
+const statusNotifications = (
+  raw: ReadonlyArray<unknown>,
+  statuses: ReadonlyArray<GqlStatusObject>
+): Array<Notification> =>
+  raw.flatMap((value, i) => {
+    const r = record(value)
+    const status = statuses[i]!
+    if (!status.isNotification) return []
+    return [{
+      code: str(r.neo4j_code) ?? "",
+      title: str(r.title) ?? "",
+      description: str(r.description) ?? "",
+      severity: status.rawSeverity ?? "",
+      severityLevel: status.severity,
+      category: status.rawClassification,
+      classification: status.classification,
+      position: status.position
+    }]
+  })
+
+/** A Bolt 4.4-5.5 notification (an entry of `notifications`). */
+const notification = (r: Readonly<Record<string, unknown>>): Notification => {
+  const severity = str(r.severity)
+  const category = str(r.category)
+  return {
+    code: str(r.code) ?? "",
+    title: str(r.title) ?? "",
+    description: str(r.description) ?? "",
+    severity: severity ?? "",
+    severityLevel: severityOf(severity),
+    category,
+    classification: classificationOf(category),
+    position: position(r.position)
+  }
+}
+
+/** A status that is not a notification, as a Bolt 5.6+ server would send it. */
+const outcomeStatus = (gql_status: string, status_description: string): GqlStatusObject =>
+  gqlStatusObject({ gql_status, status_description })
+
+const SUCCESS = outcomeStatus("00000", "note: successful completion")
+const OMITTED_RESULT = outcomeStatus("00001", "note: successful completion - omitted result")
+const NO_DATA = outcomeStatus("02000", "note: no data")
+const NO_DATA_UNKNOWN = outcomeStatus("02N42", "note: no data - unknown subcondition")
+
+const isPresent = (value: unknown): boolean => value !== undefined && value !== null
+
+/**
+ * A Bolt 4.4-5.5 notification as a GQL status object: `01N42` for a warning, `03N42` for any other
+ * severity; its description (or a generic one), and a diagnostic record of the defaults plus the
+ * `_severity`, `_classification` and `_position` the notification carries, as sent.
+ */
+const notificationStatus = (r: Readonly<Record<string, unknown>>, n: Notification): GqlStatusObject => {
+  const isWarning = n.severity === "WARNING"
+  const diagnosticRecord: Record<string, unknown> = { ...DIAGNOSTIC_RECORD_DEFAULTS }
+  if (isPresent(r.severity)) diagnosticRecord._severity = r.severity
+  if (isPresent(r.category)) diagnosticRecord._classification = r.category
+  if (isPresent(r.position)) diagnosticRecord._position = r.position
+  return {
+    gqlStatus: isWarning ? "01N42" : "03N42",
+    statusDescription: str(r.description) ?? (isWarning ? "warn: unknown warning" : "info: unknown notification"),
+    severity: n.severityLevel,
+    rawSeverity: str(r.severity),
+    classification: n.classification,
+    rawClassification: n.category,
+    position: n.position,
+    isNotification: true,
+    diagnosticRecord
+  }
+}
+
+/**
+ * The GQL status objects of a result below Bolt 5.6 (no `statuses`): one outcome, `00001` omitted
+ * result when the query has no result columns, else `00000` success when records came and `02000`
+ * no data when none did (`02N42` when that is unknown), plus one status per notification. In GQL
+ * precedence order: no data, then warnings, then success, then the others; notifications of one
+ * kind in the order the server sent them.
+ */
+const polyfilledStatuses = (
+  raw: ReadonlyArray<Readonly<Record<string, unknown>>>,
+  notifications: ReadonlyArray<Notification>,
+  fields: unknown,
+  hadRecords: boolean | undefined
+): Array<GqlStatusObject> => {
+  const outcome = !Array.isArray(fields) || fields.length === 0
+    ? OMITTED_RESULT
+    : hadRecords === true
+    ? SUCCESS
+    : hadRecords === false
+    ? NO_DATA
+    : NO_DATA_UNKNOWN
+  const warnings: Array<GqlStatusObject> = []
+  const others: Array<GqlStatusObject> = []
+  notifications.forEach((n, i) => (n.severity === "WARNING" ? warnings : others).push(notificationStatus(raw[i]!, n)))
+  return outcome === SUCCESS || outcome === OMITTED_RESULT
+    ? [...warnings, outcome, ...others]
+    : [outcome, ...warnings, ...others]
+}
+
 /**
  * Builds the summary from the RUN SUCCESS and the final PULL/DISCARD SUCCESS metadata.
+ * `hadRecords` (whether the result returned any record; `undefined` when the driver cannot tell,
+ * having pulled nothing) decides the outcome status below Bolt 5.6.
  */
 export const fromMetadata = (options: {
   readonly query: string
@@ -124,44 +228,20 @@ export const fromMetadata = (options: {
   readonly server: ServerInfo
   readonly runMetadata: Readonly<Record<string, unknown>>
   readonly finalMetadata: Readonly<Record<string, unknown>>
+  readonly hadRecords?: boolean | undefined
 }): ResultSummary => {
   const meta = options.finalMetadata
   const type = str(meta.type)
-  const gqlStatusObjects = Array.isArray(meta.statuses) ? meta.statuses.map(gqlStatusObject) : []
-  // Bolt 5.6+ sends statuses; the notifications are the statuses that carry a Neo4j code.
-  const notifications = Array.isArray(meta.statuses)
-    ? meta.statuses.flatMap((raw, i) => {
-      const r = record(raw)
-      const status = gqlStatusObjects[i]!
-      if (!status.isNotification) return []
-      return [{
-        code: str(r.neo4j_code) ?? "",
-        title: str(r.title) ?? "",
-        description: str(r.description) ?? "",
-        severity: status.rawSeverity ?? "",
-        severityLevel: status.severity,
-        category: status.rawClassification,
-        classification: status.classification,
-        position: status.position
-      } satisfies Notification]
-    })
-    : Array.isArray(meta.notifications)
-    ? meta.notifications.map((n): Notification => {
-      const r = record(n)
-      const severity = str(r.severity)
-      const category = str(r.category)
-      return {
-        code: str(r.code) ?? "",
-        title: str(r.title) ?? "",
-        description: str(r.description) ?? "",
-        severity: severity ?? "",
-        severityLevel: severityOf(severity),
-        category,
-        classification: classificationOf(category),
-        position: position(r.position)
-      }
-    })
-    : []
+  let notifications: ReadonlyArray<Notification>
+  let gqlStatusObjects: ReadonlyArray<GqlStatusObject>
+  if (Array.isArray(meta.statuses)) {
+    gqlStatusObjects = meta.statuses.map(gqlStatusObject)
+    notifications = statusNotifications(meta.statuses, gqlStatusObjects)
+  } else {
+    const raw = Array.isArray(meta.notifications) ? meta.notifications.map(record) : []
+    notifications = raw.map(notification)
+    gqlStatusObjects = polyfilledStatuses(raw, notifications, options.runMetadata.fields, options.hadRecords)
+  }
   return {
     query: { text: options.query, parameters: options.parameters },
     queryType: type === "r" || type === "rw" || type === "w" || type === "s" ? type : undefined,

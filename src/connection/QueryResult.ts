@@ -109,6 +109,10 @@ export class QueryResult implements ResultStream {
   hasMore = true
   /** The consumer gave up on the records: the ones still arriving are dropped. */
   discarding = false
+  /** A PULL was sent: whether the result had records is then known (the summary's GQL statuses). */
+  pulled = false
+  /** A record arrived, kept or dropped (the summary's GQL statuses below Bolt 5.6). */
+  hadRecords = false
   /** Whether {@link nextBatch} asks for the next batch as soon as it hands one out. */
   prefetch = true
   /**
@@ -144,9 +148,11 @@ export class QueryResult implements ResultStream {
     this.pullHandler = {
       keepsRawRecords: () => this.raw !== undefined || this.discarding,
       onRawRecords: (bytes, from, to, starts, ends, count) => {
+        this.hadRecords = true
         if (!this.discarding) this.raw!.pushRun(bytes, from, to, starts, ends, count)
       },
       onRecord: (fields) => {
+        this.hadRecords = true
         if (this.discarding) return
         this.buffer.push(new Neo4jRecord(this.shape ?? new RecordShape([]), fields))
       },
@@ -249,6 +255,7 @@ export class QueryResult implements ResultStream {
   requestMore(): void {
     if (this.inFlight > 0 || this.discarding || !this.hasMore || this.error !== undefined) return
     this.inFlight++
+    this.pulled = true
     // Latest when enqueued is latest when the server reads it (requests are answered in order).
     const latest = this.isLatest
     const error = this.connection.enqueue(
@@ -383,7 +390,8 @@ export class QueryResult implements ResultStream {
         parameters: this.spec.parameters,
         server: this.connection.server,
         runMetadata: this.runMetadata,
-        finalMetadata: this.finalMetadata
+        finalMetadata: this.finalMetadata,
+        hadRecords: this.pulled ? this.hadRecords : undefined
       }))
     })
   }
