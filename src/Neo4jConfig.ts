@@ -7,6 +7,7 @@
 import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import type * as Auth from "./Neo4jAuth.ts"
 import type { Neo4jError } from "./Neo4jError.ts"
@@ -131,14 +132,80 @@ export interface TlsSettings {
   readonly ca?: ReadonlyArray<string | Uint8Array> | undefined
   /** Check that the certificate names the host (default true; never checked for `trust-all`). */
   readonly verifyHostname?: boolean | undefined
-  /** Client certificate (PEM) and its key, for servers that require mutual TLS. */
-  readonly clientCertificate?: {
-    readonly cert: string | Uint8Array
-    readonly key: Redacted.Redacted<string | Uint8Array>
-    readonly passphrase?: Redacted.Redacted<string> | undefined
-  } | undefined
+  /**
+   * The client certificate for servers that require mutual TLS: one fixed certificate, or a
+   * provider asked before each new connection (see {@link rotatingClientCertificate}).
+   */
+  readonly clientCertificate?: ClientCertificate | ClientCertificateProvider | undefined
   /** Server name for SNI and hostname checks when it differs from the host dialled. */
   readonly serverName?: string | undefined
+}
+
+/**
+ * A client certificate for mutual TLS: the certificate (PEM, optionally followed by its
+ * intermediate certificates), its private key (PEM) and the key's passphrase if it is encrypted.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClientCertificate {
+  readonly cert: string | Uint8Array
+  readonly key: Redacted.Redacted<string | Uint8Array>
+  readonly passphrase?: Redacted.Redacted<string> | undefined
+}
+
+/**
+ * Gives the client certificate of each new connection: `getCertificate` runs once per connection,
+ * before it is dialled, so a certificate that changes applies to the connections opened after the
+ * change while open ones keep theirs. A failure fails that connection attempt with a
+ * `Neo4jConnectionError` (reason `"Tls"`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClientCertificateProvider {
+  readonly _tag: "ClientCertificateProvider"
+  /** The certificate for the connection about to be opened. */
+  readonly getCertificate: Effect.Effect<ClientCertificate, Neo4jError>
+}
+
+/**
+ * A {@link ClientCertificateProvider} whose certificate the application replaces with `update`
+ * (a renewed certificate, e.g. read again when its files change).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RotatingClientCertificateProvider extends ClientCertificateProvider {
+  /** Replaces the certificate; connections opened from now on present the new one. */
+  readonly update: (certificate: ClientCertificate) => Effect.Effect<void>
+}
+
+/**
+ * A {@link ClientCertificateProvider} that runs `getCertificate` for each new connection (read from
+ * a secret store, a file, ...).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const clientCertificateProvider = (
+  getCertificate: Effect.Effect<ClientCertificate, Neo4jError>
+): ClientCertificateProvider => ({ _tag: "ClientCertificateProvider", getCertificate })
+
+/**
+ * A {@link RotatingClientCertificateProvider} holding `initial` until the first `update`: pass it
+ * as `tls.clientCertificate`, keep it, and call `update` with the renewed certificate.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const rotatingClientCertificate = (initial: ClientCertificate): RotatingClientCertificateProvider => {
+  const current = Ref.makeUnsafe(initial)
+  return {
+    _tag: "ClientCertificateProvider",
+    getCertificate: Ref.get(current),
+    update: (certificate) => Ref.set(current, certificate)
+  }
 }
 
 /**

@@ -19,7 +19,7 @@ import type * as Tls from "node:tls"
 import { Neo4jConnectionError } from "../Neo4jError.ts"
 import { formatAddress, type ServerAddress } from "../internal/uri.ts"
 
-import type { TlsSettings } from "../Neo4jConfig.ts"
+import type { ClientCertificate, ClientCertificateProvider, TlsSettings } from "../Neo4jConfig.ts"
 
 export type { TlsSettings }
 
@@ -29,6 +29,16 @@ export interface TransportOptions {
   readonly connectTimeout: Duration.Duration
   /** The hosts to dial for `address.host`, tried in order (default: the host, resolved by the system). */
   readonly resolveHost?: ((host: string) => Effect.Effect<ReadonlyArray<string>, unknown>) | undefined
+}
+
+/** TLS settings with the client certificate of one connection: a fixed one or none, never a provider. */
+interface DialTls extends TlsSettings {
+  readonly clientCertificate?: ClientCertificate | undefined
+}
+
+/** The options of one dial: the client certificate provider, if any, has been asked. */
+interface DialOptions extends TransportOptions {
+  readonly tls?: DialTls | undefined
 }
 
 /** An open transport; it lives in the scope that opened it. */
@@ -135,6 +145,16 @@ export const connectionError = (
       cause
     })
   }
+  // The server's alert about the client's certificate (mutual TLS): none sent, or one it refuses.
+  if (code !== undefined && /ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN)/.test(code)) {
+    return new Neo4jConnectionError({
+      reason: "Tls",
+      address: where,
+      message: `The server at ${where} refused the TLS connection over the client certificate (${code}): it requires ` +
+        `mutual TLS; give tls.clientCertificate a certificate its CA accepts.`,
+      cause
+    })
+  }
   if (code !== undefined && (TLS_ERROR_CODES.has(code) || code.startsWith("ERR_TLS") || code.startsWith("ERR_SSL"))) {
     return new Neo4jConnectionError({
       reason: "Tls",
@@ -207,7 +227,7 @@ const loadTls = (): Effect.Effect<typeof Tls, SocketFailure> =>
     catch: (cause): SocketFailure => ({ _tag: "Connect", cause, phase: "TLS handshake" })
   })
 
-const tlsOptions = (tlsApi: typeof Tls, options: TransportOptions, tls: TlsSettings): Tls.ConnectionOptions => {
+const tlsOptions = (tlsApi: typeof Tls, options: DialOptions, tls: DialTls): Tls.ConnectionOptions => {
   const host = options.address.host
   const servername = tls.serverName ?? host
   const verify = tls.trust !== "trust-all"
@@ -225,23 +245,52 @@ const tlsOptions = (tlsApi: typeof Tls, options: TransportOptions, tls: TlsSetti
   else if (tls.serverName !== undefined) {
     result.checkServerIdentity = (_host, cert) => tlsApi.checkServerIdentity(servername, cert)
   }
-  if (tls.clientCertificate !== undefined) {
-    const key = Redacted.value(tls.clientCertificate.key)
-    result.cert = typeof tls.clientCertificate.cert === "string"
-      ? tls.clientCertificate.cert
-      : Buffer.from(tls.clientCertificate.cert)
+  const certificate = tls.clientCertificate
+  if (certificate !== undefined) {
+    const key = Redacted.value(certificate.key)
+    result.cert = typeof certificate.cert === "string" ? certificate.cert : Buffer.from(certificate.cert)
     result.key = typeof key === "string" ? key : Buffer.from(key)
-    if (tls.clientCertificate.passphrase !== undefined) {
-      result.passphrase = Redacted.value(tls.clientCertificate.passphrase)
-    }
+    if (certificate.passphrase !== undefined) result.passphrase = Redacted.value(certificate.passphrase)
   }
   return result
 }
 
 /**
+ * The client certificate of a new connection from the provider, asked once, before dialling, and
+ * within `connectTimeout`: a failure is a TLS set-up error of this connection attempt.
+ */
+const provideCertificate = (
+  provider: ClientCertificateProvider,
+  options: TransportOptions
+): Effect.Effect<ClientCertificate, Neo4jConnectionError> => {
+  const where = formatAddress(options.address)
+  return Effect.timeoutOrElse(
+    Effect.mapError(provider.getCertificate, (cause) =>
+      new Neo4jConnectionError({
+        reason: "Tls",
+        address: where,
+        message: `The client certificate provider failed, so no connection to ${where} was attempted: ${cause.message}`,
+        cause
+      })),
+    {
+      duration: options.connectTimeout,
+      orElse: () =>
+        Effect.fail(
+          new Neo4jConnectionError({
+            reason: "Timeout",
+            address: where,
+            message: `Timed out after ${Duration.format(options.connectTimeout)} waiting for the client certificate ` +
+              `provider before connecting to ${where}. The bound is the connectionTimeout option.`
+          })
+        )
+    }
+  )
+}
+
+/**
  * Dials TCP (or TLS, waiting for the handshake); the socket is destroyed when the scope closes.
  */
-const dial = (options: TransportOptions): Effect.Effect<Net.Socket, SocketFailure, Scope.Scope> => {
+const dial = (options: DialOptions): Effect.Effect<Net.Socket, SocketFailure, Scope.Scope> => {
   const direct = options.tls === undefined
     ? dialWith(options, undefined, options.address.host)
     : Effect.flatMap(loadTls(), (tlsApi) => dialWith(options, tlsApi, options.address.host))
@@ -266,7 +315,7 @@ const dial = (options: TransportOptions): Effect.Effect<Net.Socket, SocketFailur
 }
 
 const dialWith = (
-  options: TransportOptions,
+  options: DialOptions,
   tlsApi: typeof Tls | undefined,
   host: string
 ): Effect.Effect<Net.Socket, SocketFailure, Scope.Scope> =>
@@ -306,8 +355,22 @@ const dialWith = (
 
 type Waiter = (effect: Effect.Effect<ReadonlyArray<Uint8Array>, Neo4jConnectionError>) => void
 
-/** Opens the socket (and completes the TLS handshake) in the current scope. */
-export const open = (options: TransportOptions): Effect.Effect<Transport, Neo4jConnectionError, Scope.Scope> =>
+/**
+ * Opens the socket (and completes the TLS handshake) in the current scope. A client certificate
+ * provider is asked first, once; a fixed certificate costs nothing more.
+ */
+export const open = (options: TransportOptions): Effect.Effect<Transport, Neo4jConnectionError, Scope.Scope> => {
+  const tls = options.tls
+  const certificate = tls?.clientCertificate
+  // No TLS, no client certificate, or a fixed one: dialled as given.
+  if (tls === undefined || certificate === undefined || !("_tag" in certificate)) return openResolved(options as DialOptions)
+  return Effect.flatMap(
+    provideCertificate(certificate, options),
+    (clientCertificate) => openResolved({ ...options, tls: { ...tls, clientCertificate } })
+  )
+}
+
+const openResolved = (options: DialOptions): Effect.Effect<Transport, Neo4jConnectionError, Scope.Scope> =>
   Effect.map(
     Effect.mapError(dial(options), (failure) => connectionError(failure, options.address, options.tls !== undefined)),
     (socket) => attach(socket, options.address, options.tls !== undefined)

@@ -66,7 +66,8 @@ export const notDeclared: Readonly<Record<string, string>> = {
   "Feature:Bolt:5.5": "no server ever negotiates Bolt 5.5 (PROTOCOL-NOTES); the driver does not offer it",
   "Feature:API:Result.SingleOptional":
     "TestKit's single-optional is the Python driver's (the first of several records plus a warning); `ResultCursor.singleOptional` fails on more than one",
-  "Feature:API:SSLClientCertificate": "not wired in the backend yet (the driver takes `tls.cert`/`tls.key`; no rotating provider)",
+  "Feature:API:SSLClientCertificate":
+    "TLS stub suites not run, so not wired in the backend (the driver has it: `tls.clientCertificate`, fixed or a rotating provider, test/connection/client-certificate.test.ts)",
   "Feature:API:SSLConfig": "not wired in the backend yet (TLS stub suites not run)",
   "Feature:API:SSLSchemes": "not wired in the backend yet (TLS stub suites not run)",
   "Feature:TLS:1.1": "TLS stub suites not run",
