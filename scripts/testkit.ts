@@ -161,8 +161,16 @@ const runGroup = (group: string): Promise<GroupResult> =>
         Array.from(new Set(Array.from(log.matchAll(new RegExp(`^${kind}: \\S+ \\(([^)]+)\\)`, "gm")), (m) => m[1]!)))
       const failures = names("FAIL")
       const errored = names("ERROR").filter((n) => !failures.includes(n))
-      // Whole tests skipped (unittest's own count adds skipped subtests, whose test still ran).
-      const skips = new Map(Array.from(log.matchAll(/^test\S* \(([^)]+)\) \.\.\. skipped (.*)$/gm), (m) => [m[1]!, unquote(m[2]!)]))
+      // Whole tests skipped (unittest's own count adds skipped subtests, whose test still ran). A
+      // test's result follows its "... " on the same line, or on the next one when TestKit printed
+      // the driver's features there first (the first test of a run that asks for them).
+      const headers = Array.from(log.matchAll(/^test\S* \(([^)]+)\) \.\.\. /gm))
+      const skips = new Map<string, string>()
+      headers.forEach((header, i) => {
+        const result = log.slice(header.index + header[0].length, headers[i + 1]?.index ?? log.length)
+        const skip = /^(?:features \{[^\n]*\}\n)?skipped (.*)$/m.exec(result)
+        if (skip !== null && skip.index === 0) skips.set(header[1]!, unquote(skip[1]!))
+      })
       const skipped = skips.size
       const skipReasons: Record<string, number> = {}
       for (const reason of skips.values()) skipReasons[reason] = (skipReasons[reason] ?? 0) + 1
