@@ -254,12 +254,6 @@ export const make = (options: Neo4jConfig.Neo4jOptions): Effect.Effect<Neo4j, Ne
  * `false`), as the official drivers list them; any other (a rate limit, an expired authorization, a
  * code this driver does not know) fails the call.
  */
-/** LOGOFF/LOGON (session auth) came with Bolt 5.1; `version` as `ServerInfo.protocolVersion` gives it. */
-const supportsLogon = (version: string): boolean => {
-  const [major = 0, minor = 0] = version.split(".").map(Number)
-  return major > 5 || (major === 5 && minor >= 1)
-}
-
 const REJECTED_CREDENTIALS: ReadonlySet<string> = new Set([
   "Neo.ClientError.Security.CredentialsExpired",
   "Neo.ClientError.Security.Forbidden",
@@ -327,10 +321,7 @@ const build = (
           span("verifyAuthentication", undefined)
         ),
       getServerInfo: (o) => serverInfoQuery(driver, o?.database).pipe(span("getServerInfo", o?.database)),
-      supportsSessionAuth: serverInfoQuery(driver, undefined).pipe(
-        Effect.map((info) => supportsLogon(info.protocolVersion)),
-        span("supportsSessionAuth", undefined)
-      ),
+      supportsSessionAuth: Verify.supportsSessionAuth(driver).pipe(span("supportsSessionAuth", undefined)),
       isEncrypted: config.tls !== undefined,
       executeQuery: <T extends Record<string, unknown> = Record<string, unknown>>(
         query: string | Neo4jCypher.Statement,

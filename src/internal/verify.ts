@@ -10,17 +10,19 @@ import * as Effect from "effect/Effect"
 import { formatAddress } from "./uri.ts"
 import { Neo4jConnectionError, type Neo4jError } from "../Neo4jError.ts"
 import type { ServerInfo } from "../Neo4jSummary.ts"
+import type { BoltConnection } from "../connection/BoltConnection.ts"
 import type { Driver } from "./driver.ts"
 
-export const serverInfo = (driver: Driver, database: string | undefined): Effect.Effect<ServerInfo, Neo4jError> =>
+/** What `read` says of a connection proven as described above. */
+const probed = <A>(driver: Driver, database: string | undefined, read: (connection: BoltConnection) => A): Effect.Effect<A, Neo4jError> =>
   Effect.gen(function*() {
     const table = yield* driver.router.refresh({ mode: "READ", database })
     if (table === undefined) {
-      return yield* Effect.scoped(Effect.map(driver.probe(driver.config.uri.address), (c) => c.server))
+      return yield* Effect.scoped(Effect.map(driver.probe(driver.config.uri.address), read))
     }
     let last: Neo4jError | undefined
     for (const reader of table.readers) {
-      const exit = yield* Effect.exit(Effect.scoped(Effect.map(driver.probe(reader), (c) => c.server)))
+      const exit = yield* Effect.exit(Effect.scoped(Effect.map(driver.probe(reader), read)))
       if (exit._tag === "Success") return exit.value
       const error = exit.cause.reasons.find((r) => r._tag === "Fail")?.error
       if (!(error instanceof Neo4jConnectionError)) return yield* Effect.failCause(exit.cause)
@@ -34,3 +36,10 @@ export const serverInfo = (driver: Driver, database: string | undefined): Effect
         `(routing table from ${formatAddress(table.fetchedFrom)} names none)`
     }))
   })
+
+export const serverInfo = (driver: Driver, database: string | undefined): Effect.Effect<ServerInfo, Neo4jError> =>
+  probed(driver, database, (connection) => connection.server)
+
+/** Whether the server has session auth (LOGOFF/LOGON, Bolt 5.1+), on a connection proven as `serverInfo`'s. */
+export const supportsSessionAuth = (driver: Driver): Effect.Effect<boolean, Neo4jError> =>
+  probed(driver, undefined, (connection) => connection.capabilities.logon)
