@@ -290,29 +290,25 @@ const provideCertificate = (
 /**
  * Dials TCP (or TLS, waiting for the handshake); the socket is destroyed when the scope closes.
  */
-const dial = (options: DialOptions): Effect.Effect<Net.Socket, SocketFailure, Scope.Scope> => {
-  const direct = options.tls === undefined
-    ? dialWith(options, undefined, options.address.host)
-    : Effect.flatMap(loadTls(), (tlsApi) => dialWith(options, tlsApi, options.address.host))
-  if (options.resolveHost === undefined) return direct
-  // A domain-name resolver: each host it gives is dialled in turn, the last failure reported; TLS
-  // verifies against the original host name. The whole of it stays within connectTimeout.
-  const attempt = Effect.flatMap(
-    Effect.mapError(options.resolveHost(options.address.host), (cause): SocketFailure => ({ _tag: "Connect", cause, phase: "host name resolution" })),
-    (hosts) =>
-      Effect.flatMap(options.tls === undefined ? Effect.succeed(undefined) : loadTls(), (tlsApi) => {
-        const tryFrom = (i: number, last: SocketFailure | undefined): Effect.Effect<Net.Socket, SocketFailure, Scope.Scope> =>
-          i >= hosts.length
-            ? Effect.fail(last ?? { _tag: "Connect", cause: new Error(`no address for ${options.address.host}`), phase: "host name resolution" })
-            : Effect.catch(dialWith(options, tlsApi, hosts[i]!), (failure) => tryFrom(i + 1, failure))
-        return tryFrom(0, undefined)
-      })
-  )
-  return Effect.timeoutOrElse(attempt, {
-    duration: options.connectTimeout,
-    orElse: () => Effect.fail<SocketFailure>({ _tag: "ConnectTimeout", phase: "TCP connect", timeout: options.connectTimeout })
+const dial = (options: DialOptions): Effect.Effect<Net.Socket, SocketFailure, Scope.Scope> =>
+  Effect.flatMap(options.tls === undefined ? Effect.succeed(undefined) : loadTls(), (tlsApi) => {
+    const resolveHost = options.resolveHost
+    if (resolveHost === undefined) return dialWith(options, tlsApi, options.address.host)
+    // A domain-name resolver: each host it gives is dialled in turn, the last failure reported; TLS
+    // verifies against the original host name. The whole of it stays within connectTimeout.
+    const tryFrom = (hosts: ReadonlyArray<string>, i: number, last: SocketFailure | undefined): Effect.Effect<Net.Socket, SocketFailure, Scope.Scope> =>
+      i >= hosts.length
+        ? Effect.fail(last ?? { _tag: "Connect", cause: new Error(`no address for ${options.address.host}`), phase: "host name resolution" })
+        : Effect.catch(dialWith(options, tlsApi, hosts[i]!), (failure) => tryFrom(hosts, i + 1, failure))
+    const attempt = Effect.flatMap(
+      Effect.mapError(resolveHost(options.address.host), (cause): SocketFailure => ({ _tag: "Connect", cause, phase: "host name resolution" })),
+      (hosts) => tryFrom(hosts, 0, undefined)
+    )
+    return Effect.timeoutOrElse(attempt, {
+      duration: options.connectTimeout,
+      orElse: () => Effect.fail<SocketFailure>({ _tag: "ConnectTimeout", phase: "TCP connect", timeout: options.connectTimeout })
+    })
   })
-}
 
 const dialWith = (
   options: DialOptions,
