@@ -30,6 +30,8 @@ export interface ResultConnection {
   ): Neo4jUsageError | undefined
   readonly flush: Effect.Effect<void, Neo4jConnectionError>
   pump(until: () => boolean): Effect.Effect<void, Neo4jConnectionError | Neo4jProtocolError>
+  /** `flush`, then `pump(until)`. */
+  exchange(until: () => boolean): Effect.Effect<void, Neo4jConnectionError | Neo4jProtocolError>
   decodeRecord(bytes: Uint8Array, start: number, end: number): ReadonlyArray<unknown> | Neo4jProtocolError | Neo4jResultError
   /** A request of a closing scope, bounded (see `BoltConnection.cleanup`). */
   cleanup(request: Effect.Effect<unknown, Neo4jError>): Effect.Effect<void>
@@ -88,9 +90,80 @@ const CHUNK_BYTES = 8 * 1024
 const fieldNames = (fields: unknown): ReadonlyArray<string> =>
   Array.isArray(fields) ? fields.map((f) => (typeof f === "string" ? f : String(f))) : []
 
+/** The handler of a result's RUN: the keys and the query id. */
+class RunHandler implements ResponseHandler {
+  readonly result: QueryResult
+  constructor(result: QueryResult) {
+    this.result = result
+  }
+  onRecord(): void {}
+  onSuccess(metadata: Readonly<Record<string, unknown>>): void {
+    const result = this.result
+    result.runMetadata = metadata
+    result.shape = new RecordShape(fieldNames(metadata.fields))
+    const qid = metadata.qid
+    if (typeof qid === "number") result.qid = qid
+    else if (typeof qid === "bigint") result.qid = Number(qid)
+  }
+  onFailure(error: Neo4jError): void {
+    this.result.fail(error)
+  }
+  onIgnored(): void {
+    this.result.ignored()
+  }
+}
+
+/** The handler of every PULL/DISCARD of a result: records, then `has_more` or the final metadata. */
+class PullHandler implements ResponseHandler {
+  readonly result: QueryResult
+  constructor(result: QueryResult) {
+    this.result = result
+  }
+  keepsRawRecords(): boolean {
+    return this.result.raw !== undefined || this.result.discarding
+  }
+  onRawRecords(bytes: Uint8Array, from: number, to: number, starts: Int32Array, ends: Int32Array, count: number): void {
+    const result = this.result
+    result.hadRecords = true
+    if (!result.discarding) result.raw!.pushRun(bytes, from, to, starts, ends, count)
+  }
+  onRecord(fields: ReadonlyArray<unknown>): void {
+    const result = this.result
+    result.hadRecords = true
+    if (result.discarding) return
+    result.buffer.push(new Neo4jRecord(result.shape ?? new RecordShape([]), fields))
+  }
+  onSuccess(metadata: Readonly<Record<string, unknown>>): void {
+    const result = this.result
+    result.inFlight--
+    if (metadata.has_more === true) return
+    result.hasMore = false
+    const type = metadata.type
+    if (type !== undefined && type !== "r" && type !== "w" && type !== "rw" && type !== "s") {
+      return result.fail(new Neo4jProtocolError({ message: `The server sent an unknown query type ${JSON.stringify(type)}` }))
+    }
+    result.finalMetadata = metadata
+  }
+  onFailure(error: Neo4jError): void {
+    this.result.inFlight--
+    this.result.fail(error)
+  }
+  onIgnored(): void {
+    const result = this.result
+    result.inFlight--
+    // RUN failed first (its error is kept); otherwise the stream was reset under us.
+    if (result.error === undefined) result.ignored()
+    else result.fail(result.error)
+  }
+  // Decoded on arrival (an eager result): the result fails, the rest of the PULL still arrives.
+  onUndecodable(error: Neo4jResultError): void {
+    if (!this.result.discarding) this.result.error ??= error
+  }
+}
+
 /**
- * One open result. It is its own handler for RUN (keys, qid) and for every PULL (records, then
- * `has_more` or the final metadata).
+ * One open result, with the handler of its RUN ({@link RunHandler}: keys, qid) and of every
+ * PULL/DISCARD ({@link PullHandler}: records, then `has_more` or the final metadata).
  */
 export class QueryResult implements ResultStream {
   readonly connection: ResultConnection
@@ -127,60 +200,21 @@ export class QueryResult implements ResultStream {
   constructor(connection: ResultConnection, spec: QuerySpec) {
     this.connection = connection
     this.spec = spec
-    const fail = (error: Neo4jError) => {
-      this.error ??= error
-      this.hasMore = false
-    }
-    const ignored = () =>
-      fail(new Neo4jProtocolError({ message: "The server ignored the query (an earlier request failed)" }))
-    this.runHandler = {
-      onRecord: () => {},
-      onSuccess: (metadata) => {
-        this.runMetadata = metadata
-        this.shape = new RecordShape(fieldNames(metadata.fields))
-        const qid = metadata.qid
-        if (typeof qid === "number") this.qid = qid
-        else if (typeof qid === "bigint") this.qid = Number(qid)
-      },
-      onFailure: fail,
-      onIgnored: ignored
-    }
-    this.pullHandler = {
-      keepsRawRecords: () => this.raw !== undefined || this.discarding,
-      onRawRecords: (bytes, from, to, starts, ends, count) => {
-        this.hadRecords = true
-        if (!this.discarding) this.raw!.pushRun(bytes, from, to, starts, ends, count)
-      },
-      onRecord: (fields) => {
-        this.hadRecords = true
-        if (this.discarding) return
-        this.buffer.push(new Neo4jRecord(this.shape ?? new RecordShape([]), fields))
-      },
-      onSuccess: (metadata) => {
-        this.inFlight--
-        if (metadata.has_more === true) return
-        this.hasMore = false
-        const type = metadata.type
-        if (type !== undefined && type !== "r" && type !== "w" && type !== "rw" && type !== "s") {
-          return fail(new Neo4jProtocolError({ message: `The server sent an unknown query type ${JSON.stringify(type)}` }))
-        }
-        this.finalMetadata = metadata
-      },
-      onFailure: (error) => {
-        this.inFlight--
-        fail(error)
-      },
-      onIgnored: () => {
-        this.inFlight--
-        // RUN failed first (its error is kept); otherwise the stream was reset under us.
-        if (this.error === undefined) ignored()
-        else fail(this.error)
-      },
-      // Decoded on arrival (an eager result): the result fails, the rest of the PULL still arrives.
-      onUndecodable: (error) => {
-        if (!this.discarding) this.error ??= error
-      }
-    }
+    // Handlers with their methods on a prototype: a result costs two small objects, not a dozen
+    // closures (this is on every query's path).
+    this.runHandler = new RunHandler(this)
+    this.pullHandler = new PullHandler(this)
+  }
+
+  /** Ends the result with `error` (the first one wins). */
+  fail(error: Neo4jError): void {
+    this.error ??= error
+    this.hasMore = false
+  }
+
+  /** The server ignored a request of this query. */
+  ignored(): void {
+    this.fail(new Neo4jProtocolError({ message: "The server ignored the query (an earlier request failed)" }))
   }
 
   /**
@@ -323,10 +357,7 @@ export class QueryResult implements ResultStream {
       if (this.error !== undefined) return Effect.fail(this.error)
       if (this.finished) return Cause.done()
       this.requestMore()
-      return this.connection.flush.pipe(
-        Effect.andThen(this.connection.pump(() => this.hasRecords || this.finished || this.inFlight === 0)),
-        Effect.andThen(this.nextBatch)
-      )
+      return Effect.andThen(this.connection.exchange(() => this.hasRecords || this.finished || this.inFlight === 0), this.nextBatch)
     })
   }
 
@@ -345,10 +376,7 @@ export class QueryResult implements ResultStream {
         return this.error !== undefined ? Effect.fail(this.error) : Effect.succeed(records)
       }
       this.requestMore()
-      return this.connection.flush.pipe(
-        Effect.andThen(this.connection.pump(() => this.inFlight === 0 || this.error !== undefined)),
-        Effect.andThen(this.collect)
-      )
+      return Effect.andThen(this.connection.exchange(() => this.inFlight === 0 || this.error !== undefined), this.collect)
     })
   }
 
@@ -363,16 +391,10 @@ export class QueryResult implements ResultStream {
         this.discarding = true
         this.buffer = []
         this.raw?.clear()
-        return this.connection.flush.pipe(
-          Effect.andThen(this.connection.pump(() => this.inFlight === 0 || this.error !== undefined)),
-          Effect.andThen(this.consume)
-        )
+        return Effect.andThen(this.connection.exchange(() => this.inFlight === 0 || this.error !== undefined), this.consume)
       }
       this.discardRest()
-      return this.connection.flush.pipe(
-        Effect.andThen(this.connection.pump(() => this.finished)),
-        Effect.andThen(this.summary)
-      )
+      return Effect.andThen(this.connection.exchange(() => this.finished), this.summary)
     })
   }
 

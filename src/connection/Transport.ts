@@ -52,6 +52,11 @@ export interface Transport {
   readonly pull: Effect.Effect<ReadonlyArray<Uint8Array>, Neo4jConnectionError>
   /** Writes; completes at once unless the socket's buffer is full (then on `drain`). */
   readonly write: (bytes: Uint8Array) => Effect.Effect<void, Neo4jConnectionError>
+  /**
+   * {@link write} without an effect in the common case: `undefined` when the bytes were handed to
+   * the socket and its buffer has room, else what to wait for (`drain`, or the failure).
+   */
+  readonly send: (bytes: Uint8Array) => Effect.Effect<void, Neo4jConnectionError> | undefined
   /** False once the socket is closed, destroyed or ended by the peer (a write would fail). */
   readonly isOpen: () => boolean
   /**
@@ -493,16 +498,19 @@ const attach = (socket: Net.Socket, address: ServerAddress, tls: boolean): Trans
     return Effect.sync(cleanup)
   })
 
+  const send = (bytes: Uint8Array): Effect.Effect<void, Neo4jConnectionError> | undefined => {
+    if (socket.destroyed || !socket.writable) return Effect.fail(failure ?? closedError())
+    return socket.write(bytes) ? undefined : drained
+  }
+
   return {
     take,
     pull: Effect.suspend(() => {
       const taken = take()
       return taken === undefined ? wait : delivered(taken)
     }),
-    write: (bytes) => {
-      if (socket.destroyed || !socket.writable) return Effect.fail(failure ?? closedError())
-      return socket.write(bytes) ? Effect.void : drained
-    },
+    write: (bytes) => send(bytes) ?? Effect.void,
+    send,
     isOpen: () => !socket.destroyed && socket.writable && !ended,
     receiveTimeout: (timeout, onTimeout) =>
       Effect.clockWith((current) => {
