@@ -217,23 +217,24 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
           impersonatedUser: config.impersonatedUser,
           notifications: config.notifications
         }, mode === "READ" && fetchSize === -1, telemetry)
-        return Effect.andThen(
-          Driver.annotateSpan({ "server.address": connection.address.host, "server.port": connection.address.port }),
-          Effect.flatMap(pipelined, ({ begun, result, commit }) =>
-            Effect.andThen(
-              driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun)),
-              Effect.flatMap(result.collect, (records) =>
-                Effect.flatMap(commit, (commitMetadata) =>
-                  Effect.andThen(
-                    manager === undefined ? Effect.void : manager.updateBookmarks(started, bookmarksOf(commitMetadata)),
-                    Effect.map(result.summary, (summary) => ({
-                      keys: result.shape?.keys ?? [],
-                      records: records as Array<Neo4jRecord<T>>,
-                      summary
-                    }))
-                  )))
-            ))
-        )
+        const work = Effect.flatMap(pipelined, ({ begun, result, commit }) => {
+          const collected = Effect.flatMap(result.collect, (records) =>
+            Effect.flatMap(commit, (commitMetadata) => {
+              const summarized = Effect.map(result.summary, (summary): EagerResult<T> => ({
+                keys: result.shape?.keys ?? [],
+                records: records as Array<Neo4jRecord<T>>,
+                summary
+              }))
+              return manager === undefined
+                ? summarized
+                : Effect.andThen(manager.updateBookmarks(started, bookmarksOf(commitMetadata)), summarized)
+            }))
+          // A direct driver has no home database to learn.
+          return driver.router.routing
+            ? Effect.andThen(driver.router.onHomeDatabase(lease.route, Router.databaseIn(begun)), collected)
+            : collected
+        })
+        return Driver.annotatingSpan(() => ({ "server.address": connection.address.host, "server.port": connection.address.port }), work)
       })
     return manager === undefined ? run([]) : Effect.flatMap(manager.getBookmarks, run)
   }))

@@ -47,8 +47,9 @@ const str = (value: unknown): string | undefined => (typeof value === "string" ?
 const record = (value: unknown): Readonly<Record<string, unknown>> =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
 
-const counters = (stats: Readonly<Record<string, unknown>>): QueryCounters => {
-  const c = {
+const countersOf = (stats: Readonly<Record<string, unknown>>): QueryCounters => {
+  // One object, filled in place (a spread into a second object cost a copy per query).
+  const c: { -readonly [K in keyof QueryCounters]: QueryCounters[K] } = {
     nodesCreated: num(stats["nodes-created"]),
     nodesDeleted: num(stats["nodes-deleted"]),
     relationshipsCreated: num(stats["relationships-created"]),
@@ -60,19 +61,24 @@ const counters = (stats: Readonly<Record<string, unknown>>): QueryCounters => {
     indexesRemoved: num(stats["indexes-removed"]),
     constraintsAdded: num(stats["constraints-added"]),
     constraintsRemoved: num(stats["constraints-removed"]),
-    systemUpdates: num(stats["system-updates"])
+    systemUpdates: num(stats["system-updates"]),
+    containsUpdates: false,
+    containsSystemUpdates: false
   }
   const updates = c.nodesCreated + c.nodesDeleted + c.relationshipsCreated + c.relationshipsDeleted +
     c.propertiesSet + c.labelsAdded + c.labelsRemoved + c.indexesAdded + c.indexesRemoved +
     c.constraintsAdded + c.constraintsRemoved
-  return {
-    ...c,
-    containsUpdates: typeof stats["contains-updates"] === "boolean" ? stats["contains-updates"] : updates > 0,
-    containsSystemUpdates: typeof stats["contains-system-updates"] === "boolean"
-      ? stats["contains-system-updates"]
-      : c.systemUpdates > 0
-  }
+  c.containsUpdates = typeof stats["contains-updates"] === "boolean" ? stats["contains-updates"] : updates > 0
+  c.containsSystemUpdates = typeof stats["contains-system-updates"] === "boolean"
+    ? stats["contains-system-updates"]
+    : c.systemUpdates > 0
+  return c
 }
+
+/** The counters of a query that changed nothing (no `stats` in its metadata): one frozen object for all. */
+const NO_UPDATES: QueryCounters = Object.freeze(countersOf({}))
+
+const counters = (stats: unknown): QueryCounters => stats === undefined ? NO_UPDATES : countersOf(record(stats))
 
 const position = (value: unknown): InputPosition | undefined => {
   const p = record(value)
@@ -245,7 +251,7 @@ export const fromMetadata = (options: {
   return {
     query: { text: options.query, parameters: options.parameters },
     queryType: type === "r" || type === "rw" || type === "w" || type === "s" ? type : undefined,
-    counters: counters(record(meta.stats)),
+    counters: counters(meta.stats),
     // A PROFILE also describes the plan, so `plan` is set for both EXPLAIN and PROFILE.
     plan: plan(meta.plan ?? meta.profile),
     profile: plan(meta.profile),

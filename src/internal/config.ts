@@ -17,6 +17,8 @@ import { POOL_DEFAULTS, type PoolConfig } from "../pool/ConnectionPool.ts"
 export interface ResolvedConfig {
   readonly uri: ParsedUri
   readonly auth: Auth.AuthTokenManager
+  /** The token when the user gave one rather than a manager (no effect to ask it on every checkout). */
+  readonly staticToken: Auth.AuthToken | undefined
   readonly database: string | undefined
   readonly fetchSize: number
   readonly pool: PoolConfig
@@ -106,6 +108,7 @@ export const resolve = (options: Neo4jOptions): Result.Result<ResolvedConfig, Ne
     return {
       uri,
       auth,
+      staticToken: Auth.isAuthTokenManager(token) ? undefined : token,
       database: options.database,
       fetchSize,
       pool: { maxSize, acquisitionTimeout, maxLifetime, livenessCheckTimeout: liveness },

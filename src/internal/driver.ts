@@ -171,9 +171,13 @@ export const make = (
       })
 
     // The session's own auth when it has one (re-authenticating a pooled connection), else the driver's.
-    const checkoutAs = (address: ServerAddress, auth: Auth.AuthToken | undefined, awaitAuth = false) =>
-      Effect.flatMap(auth === undefined ? config.auth.getToken : Effect.succeed(auth), (token) =>
-        checkout(address, token, auth !== undefined, false, awaitAuth))
+    const checkoutAs = (address: ServerAddress, auth: Auth.AuthToken | undefined, awaitAuth = false) => {
+      if (auth !== undefined) return checkout(address, auth, true, false, awaitAuth)
+      const token = config.staticToken
+      return token !== undefined
+        ? checkout(address, token, false, false, awaitAuth)
+        : Effect.flatMap(config.auth.getToken, (asked) => checkout(address, asked, false, false, awaitAuth))
+    }
 
     const router = yield* Router.forDriver({
       uri: config.uri,
@@ -239,6 +243,19 @@ export const make = (
  */
 export const annotateSpan = (attributes: Record<string, unknown>): Effect.Effect<void> =>
   Effect.flatMap(Effect.tracer, (tracer) => tracer === Tracer.nativeTracer ? Effect.void : Effect.annotateCurrentSpan(attributes))
+
+/**
+ * `self`, after {@link annotateSpan} when a tracer other than the native one is installed: one
+ * step less than `annotateSpan` followed by `self` when nobody traces (every query's path).
+ */
+export const annotatingSpan = <A, E, R>(
+  attributes: () => Record<string, unknown>,
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.flatMap(
+    Effect.tracer,
+    (tracer) => tracer === Tracer.nativeTracer ? self : Effect.andThen(Effect.annotateCurrentSpan(attributes()), self)
+  )
 
 /** OpenTelemetry database attributes of a span (semantic conventions for database clients). */
 export const spanAttributes = (

@@ -40,13 +40,13 @@ export const retrying = <A, E, R>(
   /** Called before each attempt that runs again, with the previous attempt's error (metrics, span events). */
   onRetry?: (error: unknown, attempt: number) => Effect.Effect<void>
 ): Effect.Effect<A, E, R> => {
-  const classified = Effect.catch(attempt, (error) => Effect.flatMap(classify(error), Effect.fail))
   // The first attempt runs bare; the schedule is only set up once it failed retryably (setting it
   // up costs ~1.5 µs, per query). The retried effect starts with that failure, so the schedule's
   // first delay comes before the second attempt, exactly as `Effect.retry` on the whole would,
   // and the schedule's clock starts at the first failure (the budget of `withinBudget`).
-  return Effect.catch(classified, (first) => {
+  return Effect.catch(attempt, (error) => Effect.flatMap(classify(error), (first) => {
     if (!isRetryable(first)) return Effect.fail(first)
+    const classified = Effect.catch(attempt, (failure) => Effect.flatMap(classify(failure), Effect.fail))
     let attempts = 1
     let replayed = false
     let last: unknown = first
@@ -63,5 +63,5 @@ export const retrying = <A, E, R>(
       Effect.retry({ schedule, while: isRetryable }),
       Effect.mapError((error) => isNeo4jError(error) && isRetryable(error) ? withAttempts(error, attempts) as E : error)
     )
-  })
+  }))
 }

@@ -219,13 +219,18 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     if (database === undefined && leased.route.homeDatabase && leased.database !== undefined) resolvedHome = leased.database
     return leased
   }
+  // Without a bookmark manager the bookmarks to start with are the session's own, read when the
+  // lease is asked for (`acquireNow`, one step less on every query's path).
+  const leaseWith = (mode: AccessMode, routed: ReadonlyArray<string>) =>
+    driver.acquire({ mode, database: database ?? resolvedHome, impersonatedUser: config.impersonatedUser, auth: config.auth, bookmarks: routed })
+  const acquireNow = (mode: AccessMode) => {
+    const started = bookmarks
+    return Effect.map(leaseWith(mode, started), (leased) => ({ lease: pinHome(leased), started }))
+  }
   const acquire = (mode: AccessMode) =>
-    Effect.flatMap(startBookmarks, (routed) => {
-      const lease = Effect.map(
-        driver.acquire({ mode, database: database ?? resolvedHome, impersonatedUser: config.impersonatedUser, auth: config.auth, bookmarks: routed }),
-        pinHome
-      )
-      return manager === undefined || !driver.router.routing
+    manager === undefined ? Effect.suspend(() => acquireNow(mode)) : Effect.flatMap(startBookmarks, (routed) => {
+      const lease = Effect.map(leaseWith(mode, routed), pinHome)
+      return !driver.router.routing
         ? Effect.map(lease, (leased) => ({ lease: leased, started: routed }))
         : Effect.flatMap(lease, (leased) => Effect.map(startBookmarks, (started) => ({ lease: leased, started })))
     })
@@ -307,23 +312,38 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     txConfig?: TransactionConfig
   ): Effect.Effect<EagerResult<T>, Neo4jError> => {
     const { text, parameters: params } = Neo4jCypher.toQuery(query, parameters)
-    // The per-query path: plain flatMaps, no generator, and no step for a cursor that is not open.
+    // The per-query path: plain flatMaps, no generator, and no step for a cursor that is not open,
+    // a direct driver's home database or a session without a bookmark manager.
     const leased = ({ lease, started }: { readonly lease: Lease; readonly started: ReadonlyArray<string> }) => {
       const result = queueAutoCommit(lease, text, params, started, txConfig)
       if (result instanceof Neo4jUsageError) return Effect.fail(result)
-      return Effect.flatMap(eager<T>(result), (eagerResult) =>
-        Effect.as(
-          Effect.andThen(
-            driver.router.onHomeDatabase(lease.route, Router.databaseIn(result.runMetadata)),
-            Effect.suspend(() => applyBookmarks(started, result.finalMetadata))
-          ),
-          eagerResult
-        ))
+      return Effect.flatMap(result.collect, (records) =>
+        Effect.flatMap(result.summary, (summary) => {
+          const eagerResult: EagerResult<T> = {
+            keys: result.shape?.keys ?? [],
+            records: records as Array<Neo4jRecord<T>>,
+            summary
+          }
+          const home = driver.router.routing
+            ? driver.router.onHomeDatabase(lease.route, Router.databaseIn(result.runMetadata))
+            : undefined
+          if (manager === undefined) {
+            // Without a bookmark manager, taking the bookmarks has no effect to wait for.
+            applyBookmarks(started, result.finalMetadata)
+            return home === undefined ? Effect.succeed(eagerResult) : Effect.as(home, eagerResult)
+          }
+          const booked = Effect.suspend(() => applyBookmarks(started, result.finalMetadata))
+          return Effect.as(home === undefined ? booked : Effect.andThen(home, booked), eagerResult)
+        }))
     }
     return Effect.scoped(
       Effect.suspend(() =>
         Effect.flatMap(
-          openCursor === undefined ? acquire(defaultMode) : Effect.andThen(bufferOpenCursor, acquire(defaultMode)),
+          openCursor !== undefined
+            ? Effect.andThen(bufferOpenCursor, acquire(defaultMode))
+            : manager === undefined
+            ? acquireNow(defaultMode)
+            : acquire(defaultMode),
           leased
         )
       )
