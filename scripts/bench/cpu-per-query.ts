@@ -11,7 +11,9 @@
  * (`--sides ours` with `node --cpu-prof` profiles our side alone). `--alloc` also samples one more
  * run of each workload on our side with V8's sampling heap profiler (objects collected by the
  * young-generation GC included) and prints the bytes allocated per query and the functions that
- * allocate most: a figure that, unlike time, hardly moves from run to run.
+ * allocate most: a figure that, unlike time, hardly moves from run to run. `--ops` also counts the
+ * Effect runtime's steps per query on our side (one run with a scheduler that counts the run loop's
+ * yield checks, one per step): exact, and the same on every run.
  *
  * prints, per workload and side, the median over the rounds of microseconds of CPU (and of it
  * system time) and of wall time per query, and `ours - floor` of both.
@@ -22,7 +24,9 @@ import { parseArgs } from "node:util"
 import { performance } from "node:perf_hooks"
 import { driverSettings, openOursDriver } from "./drivers.ts"
 import { floorConcurrent, floorSeq, openFloor } from "./floor.ts"
-import { ours } from "./ours.ts"
+import * as Effect from "effect/Effect"
+import * as Scheduler from "effect/Scheduler"
+import { concurrentProgram, ours, seqProgram } from "./ours.ts"
 import { FULL_SIZES } from "./queries.ts"
 import { spawnReplayServer } from "./replay-process.ts"
 import { CONCURRENCY, type Outcome } from "./workloads.ts"
@@ -34,7 +38,8 @@ const { values } = parseArgs({
     concurrent: { type: "string", default: String(FULL_SIZES.concurrent) },
     workloads: { type: "string", default: "seq,concurrent" },
     sides: { type: "string", default: "ours,floor" },
-    alloc: { type: "boolean", default: false }
+    alloc: { type: "boolean", default: false },
+    ops: { type: "boolean", default: false }
   }
 })
 const rounds = Number(values.rounds)
@@ -114,6 +119,31 @@ const allocation = async (size: number, run: () => Promise<Outcome>, top = 12) =
   ]
 }
 
+/**
+ * Effect runtime steps per query of `program`: the run loop asks the scheduler whether to yield
+ * once per step, so a scheduler that counts those questions (and answers as the default one does)
+ * counts the steps of every fiber of the program.
+ */
+const steps = async (size: number, program: Effect.Effect<Outcome, unknown>) => {
+  const base = new Scheduler.MixedScheduler()
+  let count = 0
+  const counting: Scheduler.Scheduler = {
+    executionMode: base.executionMode,
+    shouldYield: (fiber) => {
+      count++
+      return base.shouldYield(fiber)
+    },
+    makeDispatcher: () => base.makeDispatcher()
+  }
+  await Effect.runPromise(Effect.provideService(program, Scheduler.Scheduler, counting))
+  return `  ${(count / size).toFixed(1)} Effect steps per query`
+}
+
+const programs = {
+  seq: () => seqProgram(opened.driver, sizes.seq),
+  concurrent: () => concurrentProgram(opened.driver, sizes.concurrent)
+} as const
+
 try {
   const chosen = new Set(values.sides.split(","))
   for (const workload of values.workloads.split(",") as Array<"seq" | "concurrent">) {
@@ -137,6 +167,7 @@ try {
           (o.wall - f.wall).toFixed(1)
         } | wall ratio ${(o.wall / f.wall).toFixed(2)}x`
     )
+    if (values.ops) console.log(await steps(size, programs[workload]()))
     if (values.alloc) for (const line of await allocation(size, sides[workload].ours)) console.log(line)
   }
 } finally {

@@ -8,6 +8,7 @@
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type { Neo4j, QueryConfig } from "../../src/Neo4j.ts"
+import type { Neo4jError } from "../../src/Neo4jError.ts"
 import { Query } from "./queries.ts"
 import { CONCURRENCY, CONSUMERS, type Consume, type Context, counter, type Implementation, type Outcome, rowsOf } from "./workloads.ts"
 
@@ -27,7 +28,16 @@ const stream = (query: (n: number) => string, consume: Consume) => (driver: Neo4
  * @category workloads
  */
 export const concurrentQueries = (driver: Neo4j, size: number, config?: QueryConfig): Promise<Outcome> =>
-  Effect.runPromise(Effect.suspend(() => {
+  Effect.runPromise(concurrentProgram(driver, size, config))
+
+/**
+ * The Effect program of workload (b) (see {@link concurrentQueries}).
+ *
+ * @since 0.1.0
+ * @category workloads
+ */
+export const concurrentProgram = (driver: Neo4j, size: number, config?: QueryConfig): Effect.Effect<Outcome, Neo4jError> =>
+  Effect.suspend(() => {
     let checksum = 0
     const worker = Effect.gen(function*() {
       for (let i = 0; i < size / CONCURRENCY; i++) {
@@ -38,6 +48,24 @@ export const concurrentQueries = (driver: Neo4j, size: number, config?: QueryCon
     return Effect.forEach(Array.from({ length: CONCURRENCY }), () => worker, { concurrency: CONCURRENCY, discard: true }).pipe(
       Effect.map(() => ({ count: size, checksum }))
     )
+  })
+
+/**
+ * The Effect program of workload (a): `size` `session.run("RETURN 1 AS n")` one after the other
+ * on one session.
+ *
+ * @since 0.1.0
+ * @category workloads
+ */
+export const seqProgram = (driver: Neo4j, size: number): Effect.Effect<Outcome, Neo4jError> =>
+  Effect.scoped(Effect.gen(function*() {
+    const session = yield* driver.session()
+    let checksum = 0
+    for (let i = 0; i < size; i++) {
+      const result = yield* session.run(Query.returnOne)
+      checksum += result.records[0]!.get("n") as number
+    }
+    return { count: size, checksum }
   }))
 
 /**
@@ -47,16 +75,7 @@ export const concurrentQueries = (driver: Neo4j, size: number, config?: QueryCon
  * @category constants
  */
 export const ours: Implementation<Neo4j> = {
-  seq: (driver, { size }) =>
-    Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-      const session = yield* driver.session()
-      let checksum = 0
-      for (let i = 0; i < size; i++) {
-        const result = yield* session.run(Query.returnOne)
-        checksum += result.records[0]!.get("n") as number
-      }
-      return { count: size, checksum }
-    }))),
+  seq: (driver, { size }) => Effect.runPromise(seqProgram(driver, size)),
   concurrent: (driver, { size }) => concurrentQueries(driver, size),
   scalars: stream(Query.scalars, CONSUMERS.scalars),
   nodes: stream(Query.nodes, CONSUMERS.nodes),
