@@ -23,7 +23,7 @@ import type { Neo4jRecord } from "./Neo4jRecord.ts"
 import type { EagerResult } from "./Neo4jResult.ts"
 import { type Telemetry, TelemetryApi, telemetryOf } from "./connection/Protocol.ts"
 import * as Neo4jSession from "./Neo4jSession.ts"
-import type { NotificationFilter, ServerInfo } from "./Neo4jSummary.ts"
+import type { NotificationFilter, ResultSummary, ServerInfo } from "./Neo4jSummary.ts"
 import * as Driver from "./internal/driver.ts"
 import { observe, onRetry } from "./internal/operation.ts"
 import { bookmarksOf } from "./bolt/Metadata.ts"
@@ -220,14 +220,17 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
         const work = Effect.flatMap(pipelined, ({ begun, result, commit }) => {
           const collected = Effect.flatMap(result.collect, (records) =>
             Effect.flatMap(commit, (commitMetadata) => {
-              const summarized = Effect.map(result.summary, (summary): EagerResult<T> => ({
+              const eager = (summary: ResultSummary): EagerResult<T> => ({
                 keys: result.shape?.keys ?? [],
                 records: records as Array<Neo4jRecord<T>>,
                 summary
-              }))
-              return manager === undefined
-                ? summarized
-                : Effect.andThen(manager.updateBookmarks(started, bookmarksOf(commitMetadata)), summarized)
+              })
+              // The result is complete: its summary is at hand (no step), unless it failed.
+              const summary = result.summaryIfDone()
+              const summarized = summary === undefined ? Effect.map(result.summary, eager) : undefined
+              if (manager === undefined) return summarized ?? Effect.succeed(eager(summary!))
+              const booked = manager.updateBookmarks(started, bookmarksOf(commitMetadata))
+              return summarized === undefined ? Effect.as(booked, eager(summary!)) : Effect.andThen(booked, summarized)
             }))
           // A direct driver has no home database to learn.
           return driver.router.routing

@@ -457,13 +457,17 @@ export class BoltConnection implements Protocol {
         // Bytes already received are fed without suspending; only an empty queue waits.
         const taken = this.#transport.take()
         if (taken === undefined) {
-          return Effect.flatMap(
-            Effect.tapError(this.#transport.pull, (error) => Effect.sync(() => this.markBroken(error))),
-            (pieces) => {
+          // One step for the read and both of its outcomes.
+          return Effect.matchEffect(this.#transport.pull, {
+            onFailure: (error) => {
+              this.markBroken(error)
+              return Effect.fail(error)
+            },
+            onSuccess: (pieces) => {
               this.#feedAll(pieces)
               return this.#pumpLoop(until)
             }
-          )
+          })
         }
         if (taken instanceof Neo4jConnectionError) {
           this.markBroken(taken)

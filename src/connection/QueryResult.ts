@@ -68,6 +68,8 @@ export interface ResultStream {
   /** {@link consume} when the scope of an unread result closes: bounded, failures ignored. */
   readonly consumeOnClose: Effect.Effect<void>
   readonly summary: Effect.Effect<Neo4jSummary.ResultSummary, Neo4jError>
+  /** The summary, without a step, when the result is finished without failure; else `undefined`. */
+  summaryIfDone(): Neo4jSummary.ResultSummary | undefined
 }
 
 /** Everything a result needs to know about its query. */
@@ -363,21 +365,23 @@ export class QueryResult implements ResultStream {
 
   /** Reads every remaining record into one array (no batching overhead). */
   get collect(): Effect.Effect<Array<Neo4jRecord>, Neo4jError> {
-    return Effect.suspend(() => {
-      if (this.error !== undefined) return Effect.fail(this.error)
-      if (this.finished) {
-        const records = this.buffer
-        this.buffer = []
-        // A streamed result read to the end (a cursor's `list`).
-        for (let rest = this.#take(Infinity); rest !== undefined; rest = this.#take(Infinity)) {
-          if (rest instanceof Neo4jResultError) return Effect.fail(rest)
-          for (const record of rest) records.push(record)
-        }
-        return this.error !== undefined ? Effect.fail(this.error) : Effect.succeed(records)
+    return Effect.suspend(() => this.#collect())
+  }
+
+  #collect(): Effect.Effect<Array<Neo4jRecord>, Neo4jError> {
+    if (this.error !== undefined) return Effect.fail(this.error)
+    if (this.finished) {
+      const records = this.buffer
+      this.buffer = []
+      // A streamed result read to the end (a cursor's `list`).
+      for (let rest = this.#take(Infinity); rest !== undefined; rest = this.#take(Infinity)) {
+        if (rest instanceof Neo4jResultError) return Effect.fail(rest)
+        for (const record of rest) records.push(record)
       }
-      this.requestMore()
-      return Effect.andThen(this.connection.exchange(() => this.inFlight === 0 || this.error !== undefined), this.collect)
-    })
+      return this.error !== undefined ? Effect.fail(this.error) : Effect.succeed(records)
+    }
+    this.requestMore()
+    return Effect.flatMap(this.connection.exchange(() => this.inFlight === 0 || this.error !== undefined), () => this.#collect())
   }
 
   /**
@@ -407,14 +411,19 @@ export class QueryResult implements ResultStream {
     return Effect.suspend(() => {
       if (this.error !== undefined) return Effect.fail(this.error)
       if (this.finalMetadata === undefined) return this.consume
-      return Effect.succeed(summaryFromMetadata({
-        query: this.spec.query,
-        parameters: this.spec.parameters,
-        server: this.connection.server,
-        runMetadata: this.runMetadata,
-        finalMetadata: this.finalMetadata,
-        hadRecords: this.pulled ? this.hadRecords : undefined
-      }))
+      return Effect.succeed(this.summaryIfDone()!)
+    })
+  }
+
+  summaryIfDone(): Neo4jSummary.ResultSummary | undefined {
+    if (this.error !== undefined || this.finalMetadata === undefined) return undefined
+    return summaryFromMetadata({
+      query: this.spec.query,
+      parameters: this.spec.parameters,
+      server: this.connection.server,
+      runMetadata: this.runMetadata,
+      finalMetadata: this.finalMetadata,
+      hadRecords: this.pulled ? this.hadRecords : undefined
     })
   }
 }

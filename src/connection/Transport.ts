@@ -439,7 +439,10 @@ const attach = (socket: Net.Socket, address: ServerAddress, tls: boolean): Trans
   let waitingSince = 0
   let clock: Clock.Clock | undefined = undefined
 
+  // A read: what has arrived (or the end of the connection) at once, else the next arrival.
   const wait: Effect.Effect<ReadonlyArray<Uint8Array>, Neo4jConnectionError> = Effect.callback((resume) => {
+    const taken = take()
+    if (taken !== undefined) return resume(delivered(taken))
     waiter = resume
     if (clock !== undefined) waitingSince = clock.currentTimeMillisUnsafe()
     return Effect.sync(() => {
@@ -505,10 +508,7 @@ const attach = (socket: Net.Socket, address: ServerAddress, tls: boolean): Trans
 
   return {
     take,
-    pull: Effect.suspend(() => {
-      const taken = take()
-      return taken === undefined ? wait : delivered(taken)
-    }),
+    pull: wait,
     write: (bytes) => send(bytes) ?? Effect.void,
     send,
     isOpen: () => !socket.destroyed && socket.writable && !ended,

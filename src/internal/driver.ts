@@ -4,6 +4,7 @@
  * re-authentication included), and span helpers.
  */
 import * as Effect from "effect/Effect"
+import { identity } from "effect/Function"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
@@ -141,43 +142,55 @@ export const make = (
     // this per-query path), re-authenticated with LOGOFF/LOGON (Bolt 5.1+), or, before 5.1, replaced
     // by a new connection when the driver's token rotated (its lease ends first: the replacement
     // takes its slot, so a full pool does not wait for itself).
-    const checkout = (address: ServerAddress, token: Auth.AuthToken, sessionAuth: boolean, verified = false, awaitAuth = false): Effect.Effect<
-      BoltConnection,
-      Neo4jError,
-      Scope.Scope
-    > =>
+    // `as` makes what the caller keeps of the connection (a lease) in the same step.
+    const checkoutThen = <A>(
+      address: ServerAddress,
+      token: Auth.AuthToken,
+      sessionAuth: boolean,
+      verified: boolean,
+      awaitAuth: boolean,
+      as: (connection: BoltConnection) => A
+    ): Effect.Effect<A, Neo4jError, Scope.Scope> =>
       Effect.flatMap(pool.acquire(address, verified, { token, byManager: !sessionAuth }), (connection) => {
         connection.authByManager = !sessionAuth
+        const kept = () => as(connection)
         // Verifying credentials: a pooled connection logs on again whatever its token, as in the
         // official drivers (Bolt 5.0 cannot, and fails); a new one proved them with its HELLO/LOGON.
         if (awaitAuth && (!connection.capabilities.logon || !connection.freshlyAuthenticated)) {
-          return Effect.as(connection.reauthenticate(token, true), connection)
+          return Effect.map(connection.reauthenticate(token, true), kept)
         }
         // Session auth needs Bolt 5.1+ (LOGOFF/LOGON), even on a connection that just logged on as
         // the session's user: as in the official drivers, a 5.0 server refuses it (the
         // re-authentication fails with the Neo4jUsageError that says so).
-        if (sessionAuth && !connection.capabilities.logon) return Effect.as(connection.reauthenticate(token), connection)
+        if (sessionAuth && !connection.capabilities.logon) return Effect.map(connection.reauthenticate(token), kept)
         if (isStale(connection)) {
           connection.authEpoch = epochOf(address)
-          return Effect.as(connection.reauthenticate(token, awaitAuth), connection)
+          return Effect.map(connection.reauthenticate(token, awaitAuth), kept)
         }
-        if (Auth.equivalent(connection.auth, token)) return Effect.succeed(connection)
-        if (connection.capabilities.logon || sessionAuth) return Effect.as(connection.reauthenticate(token, awaitAuth), connection)
+        if (Auth.equivalent(connection.auth, token)) return Effect.succeed(as(connection))
+        if (connection.capabilities.logon || sessionAuth) return Effect.map(connection.reauthenticate(token, awaitAuth), kept)
         // Bolt < 5.1 and the driver's token rotated: the connection is closed now (GOODBYE) and a
         // new one opened with a token asked for again, as the official drivers do (TestKit
         // test_dynamic_auth_manager on 5.0 counts the requests and serves one connection at a time;
         // test_renewing_on_expiration_error on 5.0 has all three slots of the pool leased).
-        return Effect.andThen(pool.discard(connection), checkoutAs(address, undefined, awaitAuth))
+        return Effect.andThen(pool.discard(connection), checkoutAsThen(address, undefined, awaitAuth, as))
       })
 
     // The session's own auth when it has one (re-authenticating a pooled connection), else the driver's.
-    const checkoutAs = (address: ServerAddress, auth: Auth.AuthToken | undefined, awaitAuth = false) => {
-      if (auth !== undefined) return checkout(address, auth, true, false, awaitAuth)
+    const checkoutAsThen = <A>(
+      address: ServerAddress,
+      auth: Auth.AuthToken | undefined,
+      awaitAuth: boolean,
+      as: (connection: BoltConnection) => A
+    ): Effect.Effect<A, Neo4jError, Scope.Scope> => {
+      if (auth !== undefined) return checkoutThen(address, auth, true, false, awaitAuth, as)
       const token = config.staticToken
       return token !== undefined
-        ? checkout(address, token, false, false, awaitAuth)
-        : Effect.flatMap(config.auth.getToken, (asked) => checkout(address, asked, false, false, awaitAuth))
+        ? checkoutThen(address, token, false, false, awaitAuth, as)
+        : Effect.flatMap(config.auth.getToken, (asked) => checkoutThen(address, asked, false, false, awaitAuth, as))
     }
+    const checkoutAs = (address: ServerAddress, auth: Auth.AuthToken | undefined, awaitAuth = false) =>
+      checkoutAsThen(address, auth, awaitAuth, identity)
 
     const router = yield* Router.forDriver({
       uri: config.uri,
@@ -191,7 +204,7 @@ export const make = (
     // `failed`: servers of this acquisition that could not be reached (routing only).
     const acquire = (request: AcquireRequest, failed?: Set<string>): Effect.Effect<Lease, Neo4jError, Scope.Scope> =>
       Effect.flatMap(router.select(request), (route) => {
-        const lease = Effect.map(checkoutAs(route.address, request.auth, request.awaitAuth), (connection): Lease => ({
+        const lease = checkoutAsThen(route.address, request.auth, request.awaitAuth === true, (connection): Lease => ({
           connection,
           route,
           database: Router.databaseToSend(route, connection)
@@ -233,7 +246,7 @@ export const make = (
     }
 
     const probe = (address: ServerAddress) =>
-      Effect.flatMap(config.auth.getToken, (token) => checkout(address, token, false, true))
+      Effect.flatMap(config.auth.getToken, (token) => checkoutThen(address, token, false, true, false, identity))
     return { config, pool, bookmarkManager, router, acquire, probe, classify }
   })
 

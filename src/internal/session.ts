@@ -227,6 +227,14 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     const started = bookmarks
     return Effect.map(leaseWith(mode, started), (leased) => ({ lease: pinHome(leased), started }))
   }
+  /** {@link acquireNow} then `f`, in one step. */
+  const withLeaseNow = <A, E, R>(
+    mode: AccessMode,
+    f: (leased: { readonly lease: Lease; readonly started: ReadonlyArray<string> }) => Effect.Effect<A, E, R>
+  ) => {
+    const started = bookmarks
+    return Effect.flatMap(leaseWith(mode, started), (leased) => f({ lease: pinHome(leased), started }))
+  }
   const acquire = (mode: AccessMode) =>
     manager === undefined ? Effect.suspend(() => acquireNow(mode)) : Effect.flatMap(startBookmarks, (routed) => {
       const lease = Effect.map(leaseWith(mode, routed), pinHome)
@@ -317,35 +325,33 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     const leased = ({ lease, started }: { readonly lease: Lease; readonly started: ReadonlyArray<string> }) => {
       const result = queueAutoCommit(lease, text, params, started, txConfig)
       if (result instanceof Neo4jUsageError) return Effect.fail(result)
-      return Effect.flatMap(result.collect, (records) =>
-        Effect.flatMap(result.summary, (summary) => {
-          const eagerResult: EagerResult<T> = {
-            keys: result.shape?.keys ?? [],
-            records: records as Array<Neo4jRecord<T>>,
-            summary
-          }
-          const home = driver.router.routing
-            ? driver.router.onHomeDatabase(lease.route, Router.databaseIn(result.runMetadata))
-            : undefined
-          if (manager === undefined) {
-            // Without a bookmark manager, taking the bookmarks has no effect to wait for.
-            applyBookmarks(started, result.finalMetadata)
-            return home === undefined ? Effect.succeed(eagerResult) : Effect.as(home, eagerResult)
-          }
-          const booked = Effect.suspend(() => applyBookmarks(started, result.finalMetadata))
-          return Effect.as(home === undefined ? booked : Effect.andThen(home, booked), eagerResult)
-        }))
+      const finish = (records: Array<Neo4jRecord>, summary: ResultSummary) => {
+        const eagerResult: EagerResult<T> = {
+          keys: result.shape?.keys ?? [],
+          records: records as Array<Neo4jRecord<T>>,
+          summary
+        }
+        const home = driver.router.routing
+          ? driver.router.onHomeDatabase(lease.route, Router.databaseIn(result.runMetadata))
+          : undefined
+        if (manager === undefined) {
+          // Without a bookmark manager, taking the bookmarks has no effect to wait for.
+          applyBookmarks(started, result.finalMetadata)
+          return home === undefined ? Effect.succeed(eagerResult) : Effect.as(home, eagerResult)
+        }
+        const booked = Effect.suspend(() => applyBookmarks(started, result.finalMetadata))
+        return Effect.as(home === undefined ? booked : Effect.andThen(home, booked), eagerResult)
+      }
+      return Effect.flatMap(result.collect, (records) => {
+        const summary = result.summaryIfDone()
+        return summary === undefined ? Effect.flatMap(result.summary, (s) => finish(records, s)) : finish(records, summary)
+      })
     }
     return Effect.scoped(
       Effect.suspend(() =>
-        Effect.flatMap(
-          openCursor !== undefined
-            ? Effect.andThen(bufferOpenCursor, acquire(defaultMode))
-            : manager === undefined
-            ? acquireNow(defaultMode)
-            : acquire(defaultMode),
-          leased
-        )
+        openCursor === undefined && manager === undefined
+          ? withLeaseNow(defaultMode, leased)
+          : Effect.flatMap(openCursor !== undefined ? Effect.andThen(bufferOpenCursor, acquire(defaultMode)) : acquire(defaultMode), leased)
       )
     ).pipe(observe(driver, { span: "Neo4jSession.run", operation: "run", database, query: text }))
   }

@@ -296,11 +296,11 @@ export const make = <C extends object, E, I = void>(
     }
 
     // Fast path without a generator: the newest idle connection, alive and needing no liveness check.
-    const acquireEntry = (
+    const acquireConnection = (
       state: AddressState<C>,
       verified: boolean,
       input: I | undefined
-    ): Effect.Effect<Entry<C>, E | Neo4jConnectionError | Neo4jUsageError> =>
+    ): Effect.Effect<C, E | Neo4jConnectionError | Neo4jUsageError> =>
       Effect.clockWith((clock) => {
         const entry = state.idle[state.idle.length - 1]
         if (!verified && entry !== undefined && !closed && hooks.isReusable(entry.connection)) {
@@ -309,10 +309,10 @@ export const make = <C extends object, E, I = void>(
             state.idle.pop()
             state.inUse++
             state.metrics.waitTime.zeros++
-            return Effect.succeed(entry)
+            return Effect.succeed(entry.connection)
           }
         }
-        return acquireEntrySlowly(state, verified, input)
+        return Effect.map(acquireEntrySlowly(state, verified, input), (slow) => slow.connection)
       })
 
     // Bounded as a whole by the acquisition timeout: waiting for a free slot, and opening a new
@@ -356,12 +356,11 @@ export const make = <C extends object, E, I = void>(
     const acquire = (address: ServerAddress, verified = false, input?: I) => {
       const state = stateFor(address)
       // Interruptible while waiting or connecting; every step that holds an entry cleans up itself.
-      return Effect.acquireRelease(acquireEntry(state, verified, input), (entry, exit) =>
-        entry.discarded ? Effect.void : release(state, entry, Exit.hasInterrupts(exit)), {
-        interruptible: true
-      }).pipe(
-        Effect.map((entry) => entry.connection)
-      )
+      // The lease resolves to the connection itself (one step less): its entry is found again on release.
+      return Effect.acquireRelease(acquireConnection(state, verified, input), (connection, exit) => {
+        const entry = entries.get(connection)!
+        return entry.discarded ? Effect.void : release(state, entry, Exit.hasInterrupts(exit))
+      }, { interruptible: true })
     }
 
     // The entry is never handed out again (it is destroyed), so its flag cannot skip a later lease's release.

@@ -102,15 +102,18 @@ class FakeResult implements ResultStream {
   }
 
   get summary(): Effect.Effect<Neo4jSummary.ResultSummary, Neo4jError> {
-    return Effect.suspend(() =>
-      this.finalMetadata === undefined ? this.consume : Effect.succeed(summaryFromMetadata({
-        query: this.#spec.query,
-        parameters: this.#spec.parameters,
-        server,
-        runMetadata: this.runMetadata,
-        finalMetadata: this.finalMetadata
-      }))
-    )
+    return Effect.suspend(() => this.finalMetadata === undefined ? this.consume : Effect.succeed(this.summaryIfDone()!))
+  }
+
+  summaryIfDone(): Neo4jSummary.ResultSummary | undefined {
+    if (this.finalMetadata === undefined) return undefined
+    return summaryFromMetadata({
+      query: this.#spec.query,
+      parameters: this.#spec.parameters,
+      server,
+      runMetadata: this.runMetadata,
+      finalMetadata: this.finalMetadata
+    })
   }
 
   #records(): Array<Neo4jRecord> {
