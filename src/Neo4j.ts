@@ -24,6 +24,7 @@ import type { EagerResult } from "./Neo4jResult.ts"
 import { type Telemetry, TelemetryApi, telemetryOf } from "./connection/Protocol.ts"
 import * as Neo4jSession from "./Neo4jSession.ts"
 import type { NotificationFilter, ResultSummary, ServerInfo } from "./Neo4jSummary.ts"
+import * as InMemoryBookmarks from "./internal/bookmarks.ts"
 import * as Driver from "./internal/driver.ts"
 import { observe, onRetry } from "./internal/operation.ts"
 import { bookmarksOf } from "./bolt/Metadata.ts"
@@ -192,6 +193,8 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
     const mode = config.routing ?? "WRITE"
     const database = config.database ?? driver.config.database
     const manager = config.bookmarkManager === null ? undefined : config.bookmarkManager ?? driver.bookmarkManager
+    // An in-memory manager (the driver's own by default) is read and updated without a step.
+    const inMemory = manager === undefined ? undefined : InMemoryBookmarks.synchronous(manager)
     const run = (started: ReadonlyArray<string>) =>
       Effect.flatMap(driver.acquire({
         mode,
@@ -228,7 +231,10 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
               // The result is complete: its summary is at hand (no step), unless it failed.
               const summary = result.summaryIfDone()
               const summarized = summary === undefined ? Effect.map(result.summary, eager) : undefined
-              if (manager === undefined) return summarized ?? Effect.succeed(eager(summary!))
+              if (manager === undefined || inMemory !== undefined) {
+                inMemory?.update(started, bookmarksOf(commitMetadata))
+                return summarized ?? Effect.succeed(eager(summary!))
+              }
               const booked = manager.updateBookmarks(started, bookmarksOf(commitMetadata))
               return summarized === undefined ? Effect.as(booked, eager(summary!)) : Effect.andThen(booked, summarized)
             }))
@@ -239,7 +245,8 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
         })
         return Driver.annotatingSpan(() => ({ "server.address": connection.address.host, "server.port": connection.address.port }), work)
       })
-    return manager === undefined ? run([]) : Effect.flatMap(manager.getBookmarks, run)
+    if (manager === undefined) return run([])
+    return inMemory === undefined ? Effect.flatMap(manager.getBookmarks, run) : run(inMemory.get())
   }))
 
 const serverInfoQuery = Verify.serverInfo

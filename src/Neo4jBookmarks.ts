@@ -8,6 +8,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as InMemory from "./internal/bookmarks.ts"
 
 /**
  * Tracks the latest bookmarks of the sessions that share it.
@@ -31,18 +32,7 @@ export interface BookmarkManager {
  * @since 0.1.0
  * @category constructors
  */
-export const makeBookmarkManager = (initial: ReadonlyArray<string> = []): BookmarkManager => {
-  const bookmarks = new Set(initial)
-  return {
-    getBookmarks: Effect.sync(() => Array.from(bookmarks)),
-    updateBookmarks: (previous, next) =>
-      Effect.sync(() => {
-        if (next.length === 0) return
-        for (const b of previous) bookmarks.delete(b)
-        for (const b of next) bookmarks.add(b)
-      })
-  }
-}
+export const makeBookmarkManager = (initial: ReadonlyArray<string> = []): BookmarkManager => InMemory.make(initial)
 
 /**
  * The driver-wide bookmark manager that `executeQuery` uses (and sessions that ask for it). When a

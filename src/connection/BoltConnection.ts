@@ -649,13 +649,16 @@ export class BoltConnection implements Protocol {
       if (error !== undefined) return Effect.fail(error)
       const flushing = this.#flushNow()
       const until = () => handler.done
-      const answered = Effect.mapError(
-        flushing === undefined ? this.#pumpLoop(until) : this.pump(until),
-        (cause) => this.commitOutcomeUnknown(cause)
-      ).pipe(
-        Effect.andThen(Effect.suspend(() => handler.result())),
-        Effect.tap(this.#transactionEnded)
-      )
+      // One step for the answer: lost on the way, failed, or the transaction committed.
+      const answered = Effect.matchEffect(flushing === undefined ? this.#pumpLoop(until) : this.pump(until), {
+        onFailure: (cause) => Effect.fail(this.commitOutcomeUnknown(cause)),
+        onSuccess: () => {
+          const metadata = handler.metadata
+          if (handler.error !== undefined || metadata === undefined) return handler.result()
+          this.#endTransaction()
+          return Effect.succeed(metadata)
+        }
+      })
       return flushing === undefined ? answered : Effect.andThen(flushing, answered)
     })
   }
@@ -665,10 +668,12 @@ export class BoltConnection implements Protocol {
     return Effect.tap(this.request(Requests.rollback), this.#transactionEnded)
   }
 
-  readonly #transactionEnded = Effect.sync(() => {
+  #endTransaction(): void {
     this.#inTransaction = false
     this.#latestInTransaction = undefined
-  })
+  }
+
+  readonly #transactionEnded = Effect.sync(() => this.#endTransaction())
 
   /**
    * `executeQuery`'s transaction: (TELEMETRY,) BEGIN, RUN and the first PULL (of the spec's fetch
@@ -702,11 +707,9 @@ export class BoltConnection implements Protocol {
         Effect.suspend(() => pipelinedCommit.result())
       ).pipe(Effect.tap(this.#transactionEnded))
       // The first batch (or BEGIN's failure): the caller reads the rest.
-      return Effect.andThen(
+      return Effect.flatMap(
         this.exchange(() => begin.done && (result.finished || result.inFlight === 0)),
-        Effect.suspend(() =>
-          begin.error !== undefined ? Effect.fail(begin.error) : Effect.succeed({ begun: begin.metadata, result, commit })
-        )
+        () => begin.error !== undefined ? Effect.fail(begin.error) : Effect.succeed({ begun: begin.metadata, result, commit })
       )
     })
   }

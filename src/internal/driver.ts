@@ -3,6 +3,7 @@
  * over Bolt connections, connection acquisition for a database and access mode (per-session
  * re-authentication included), and span helpers.
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { identity } from "effect/Function"
 import * as Exit from "effect/Exit"
@@ -265,9 +266,8 @@ export const annotatingSpan = <A, E, R>(
   attributes: () => Record<string, unknown>,
   self: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
-  Effect.flatMap(
-    Effect.tracer,
-    (tracer) => tracer === Tracer.nativeTracer ? self : Effect.andThen(Effect.annotateCurrentSpan(attributes()), self)
+  Effect.contextWith((context: Context.Context<never>) =>
+    Context.get(context, Tracer.Tracer) === Tracer.nativeTracer ? self : Effect.andThen(Effect.annotateCurrentSpan(attributes()), self)
   )
 
 /** OpenTelemetry database attributes of a span (semantic conventions for database clients). */

@@ -55,6 +55,7 @@ const VALUE_MODULES = new Set([
 ])
 
 const INTERNAL: Readonly<Record<string, LayerName>> = {
+  "internal/bookmarks.ts": "public",
   "internal/config.ts": "public",
   "internal/driver.ts": "public",
   "internal/envConfig.ts": "public",
