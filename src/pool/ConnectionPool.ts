@@ -11,6 +11,7 @@
  * waiting, creating and timing out record into plain fields on their slow paths.
  */
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -175,33 +176,43 @@ export const make = <C extends object, E, I = void>(
 
     const isExpired = (entry: Entry<C>, now: number): boolean => now - entry.createdAt >= maxLifetimeMillis
 
-    const finishRelease = (state: AddressState<C>, entry: Entry<C>, reusable: boolean): Effect.Effect<void> => {
+    // `undefined` when the entry went back to the idle list (nothing left to run).
+    const finishReleaseNow = (state: AddressState<C>, entry: Entry<C>, reusable: boolean): Effect.Effect<void> | undefined => {
       state.inUse--
       if (reusable && !closed && hooks.isReusable(entry.connection)) {
         giveBack(state, entry)
-        return Effect.void
+        return undefined
       }
       return Effect.andThen(destroy(entry), Effect.sync(() => wakeOneWaiter(state)))
     }
+    const finishRelease = (state: AddressState<C>, entry: Entry<C>, reusable: boolean): Effect.Effect<void> =>
+      finishReleaseNow(state, entry, reusable) ?? Effect.void
 
-    // The common case (a clean connection) runs without a generator: this is on every query's path.
+    // The end of a lease, done at once when the connection is clean (every query's path); else what
+    // is left to run: closing it, or RESET first. `undefined` when nothing is left.
+    const releaseNow = (
+      clock: Clock.Clock,
+      state: AddressState<C>,
+      entry: Entry<C>,
+      interrupted: boolean
+    ): Effect.Effect<void> | undefined => {
+      const now = clock.currentTimeMillisUnsafe()
+      entry.lastUsedAt = now
+      if (closed || !hooks.isReusable(entry.connection) || isExpired(entry, now)) {
+        return finishReleaseNow(state, entry, false)
+      }
+      const preparation = hooks.prepareForReuse(entry.connection)
+      if (preparation === undefined) return finishReleaseNow(state, entry, true)
+      const prepare = (restore: <A, E2>(effect: Effect.Effect<A, E2>) => Effect.Effect<A, E2>) =>
+        Effect.flatMap(Effect.exit(restore(preparation)), (prepared) => finishRelease(state, entry, Exit.isSuccess(prepared)))
+      if (!interrupted) return prepare((effect) => effect)
+      // An interrupted (or timed out) lease does not wait for the server's answer to RESET (issue
+      // 15: a stalled server held an Effect.timeout for 32 s): the preparation runs in the
+      // background, and the entry stays counted in use until it ends, then is reused or closed.
+      return Effect.asVoid(Effect.forkIn(Effect.uninterruptibleMask(prepare), poolScope))
+    }
     const release = (state: AddressState<C>, entry: Entry<C>, interrupted = false): Effect.Effect<void> =>
-      Effect.clockWith((clock) => {
-        const now = clock.currentTimeMillisUnsafe()
-        entry.lastUsedAt = now
-        if (closed || !hooks.isReusable(entry.connection) || isExpired(entry, now)) {
-          return finishRelease(state, entry, false)
-        }
-        const preparation = hooks.prepareForReuse(entry.connection)
-        if (preparation === undefined) return finishRelease(state, entry, true)
-        const prepare = (restore: <A, E2>(effect: Effect.Effect<A, E2>) => Effect.Effect<A, E2>) =>
-          Effect.flatMap(Effect.exit(restore(preparation)), (prepared) => finishRelease(state, entry, Exit.isSuccess(prepared)))
-        if (!interrupted) return prepare((effect) => effect)
-        // An interrupted (or timed out) lease does not wait for the server's answer to RESET (issue
-        // 15: a stalled server held an Effect.timeout for 32 s): the preparation runs in the
-        // background, and the entry stays counted in use until it ends, then is reused or closed.
-        return Effect.asVoid(Effect.forkIn(Effect.uninterruptibleMask(prepare), poolScope))
-      })
+      Effect.clockWith((clock) => releaseNow(clock, state, entry, interrupted) ?? Effect.void)
 
     const create = (state: AddressState<C>, input: I | undefined): Effect.Effect<Entry<C>, E> =>
       Effect.uninterruptibleMask((restore) =>
@@ -295,25 +306,17 @@ export const make = <C extends object, E, I = void>(
       )
     }
 
-    // Fast path without a generator: the newest idle connection, alive and needing no liveness check.
-    const acquireConnection = (
-      state: AddressState<C>,
-      verified: boolean,
-      input: I | undefined
-    ): Effect.Effect<C, E | Neo4jConnectionError | Neo4jUsageError> =>
-      Effect.clockWith((clock) => {
-        const entry = state.idle[state.idle.length - 1]
-        if (!verified && entry !== undefined && !closed && hooks.isReusable(entry.connection)) {
-          const now = clock.currentTimeMillisUnsafe()
-          if (!isExpired(entry, now) && now - entry.lastUsedAt < livenessMillis) {
-            state.idle.pop()
-            state.inUse++
-            state.metrics.waitTime.zeros++
-            return Effect.succeed(entry.connection)
-          }
-        }
-        return Effect.map(acquireEntrySlowly(state, verified, input), (slow) => slow.connection)
-      })
+    // The newest idle connection when it is alive and needs no liveness check, taken now; else undefined.
+    const takeIdleNow = (state: AddressState<C>, verified: boolean, clock: Clock.Clock): Entry<C> | undefined => {
+      const entry = state.idle[state.idle.length - 1]
+      if (verified || entry === undefined || closed || !hooks.isReusable(entry.connection)) return undefined
+      const now = clock.currentTimeMillisUnsafe()
+      if (isExpired(entry, now) || now - entry.lastUsedAt >= livenessMillis) return undefined
+      state.idle.pop()
+      state.inUse++
+      state.metrics.waitTime.zeros++
+      return entry
+    }
 
     // Bounded as a whole by the acquisition timeout: waiting for a free slot, and opening a new
     // connection up to the end of HELLO/LOGON (the connection timeout bounds each set-up too).
@@ -353,14 +356,33 @@ export const make = <C extends object, E, I = void>(
         )
       })
 
+    // Waiting or connecting: interruptible; every step that holds an entry cleans up itself.
+    const acquireSlowly = (state: AddressState<C>, verified: boolean, input: I | undefined) =>
+      Effect.acquireRelease(
+        acquireEntrySlowly(state, verified, input),
+        (entry, exit) => entry.discarded ? Effect.void : release(state, entry, Exit.hasInterrupts(exit)),
+        { interruptible: true }
+      ).pipe(Effect.map((entry) => entry.connection))
+
+    // Every query's path: an idle connection is taken and its release added to the scope in one
+    // uninterruptible stretch of four steps (Effect.acquireRelease takes about a dozen), and given
+    // back at once by the scope's finalizer when it is clean. The lease's context (its clock, and
+    // what a RESET before reuse runs with) is the acquiring fiber's, as with acquireRelease.
     const acquire = (address: ServerAddress, verified = false, input?: I) => {
       const state = stateFor(address)
-      // Interruptible while waiting or connecting; every step that holds an entry cleans up itself.
-      // The lease resolves to the connection itself (one step less): its entry is found again on release.
-      return Effect.acquireRelease(acquireConnection(state, verified, input), (connection, exit) => {
-        const entry = entries.get(connection)!
-        return entry.discarded ? Effect.void : release(state, entry, Exit.hasInterrupts(exit))
-      }, { interruptible: true })
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.contextWith((context: Context.Context<Scope.Scope>) => {
+          const clock = Context.get(context, Clock.Clock)
+          const entry = takeIdleNow(state, verified, clock)
+          if (entry === undefined) return restore(acquireSlowly(state, verified, input))
+          const finalizer = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
+            if (entry.discarded) return Effect.void
+            const left = releaseNow(clock, state, entry, Exit.hasInterrupts(exit))
+            return left === undefined ? Effect.void : Effect.provideContext(left, context)
+          }
+          return Effect.as(Scope.addFinalizerExit(Context.get(context, Scope.Scope), finalizer), entry.connection)
+        })
+      )
     }
 
     // The entry is never handed out again (it is destroyed), so its flag cannot skip a later lease's release.
