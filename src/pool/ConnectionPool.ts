@@ -151,6 +151,10 @@ export const make = <C extends object, E, I = void>(
     }
 
     const destroy = (entry: Entry<C>): Effect.Effect<void> => Scope.close(entry.scope, Exit.void)
+    // The entry a slow acquisition holds, set the moment its slot is counted as in use: an
+    // acquisition interrupted (or timed out) after that point and before its lease is in the
+    // scope gives the entry back instead of losing the slot.
+    type Holder = { entry: Entry<C> | undefined }
     // Every connection the pool opened, for `discard` (which gets the connection, not the entry).
     const entries = new WeakMap<C, Entry<C>>()
 
@@ -214,7 +218,7 @@ export const make = <C extends object, E, I = void>(
     const release = (state: AddressState<C>, entry: Entry<C>, interrupted = false): Effect.Effect<void> =>
       Effect.clockWith((clock) => releaseNow(clock, state, entry, interrupted) ?? Effect.void)
 
-    const create = (state: AddressState<C>, input: I | undefined): Effect.Effect<Entry<C>, E> =>
+    const create = (state: AddressState<C>, input: I | undefined, holder: Holder): Effect.Effect<Entry<C>, E> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           const scope = yield* Scope.make()
@@ -239,12 +243,13 @@ export const make = <C extends object, E, I = void>(
             discarded: false
           }
           entries.set(exit.value, entry)
+          holder.entry = entry
           return entry
         })
       )
 
     // An idle connection, checked for lifetime and (after long idleness) liveness; undefined if none.
-    const takeIdle = (state: AddressState<C>, verified: boolean): Effect.Effect<Entry<C> | undefined> =>
+    const takeIdle = (state: AddressState<C>, verified: boolean, holder: Holder): Effect.Effect<Entry<C> | undefined> =>
       Effect.gen(function*() {
         while (state.idle.length > 0) {
           const entry = state.idle.pop()!
@@ -254,11 +259,13 @@ export const make = <C extends object, E, I = void>(
             continue
           }
           state.inUse++
+          holder.entry = entry
           if (verified || now - entry.lastUsedAt >= livenessMillis) {
             // A failed or interrupted ping both end here: the entry is destroyed exactly once.
             const alive = yield* Effect.exit(hooks.ping(entry.connection))
             if (Exit.isFailure(alive)) {
               state.inUse--
+              holder.entry = undefined
               yield* destroy(entry)
               continue
             }
@@ -285,13 +292,16 @@ export const make = <C extends object, E, I = void>(
       new Neo4jUsageError({ message: "The driver is closed; create a new one (provide its layer again)." })
 
     // Unbounded here: the whole slow acquisition is bounded by the acquisition timeout.
-    const waitForTurn = (state: AddressState<C>): Effect.Effect<WakeUp<C>> => {
+    const waitForTurn = (state: AddressState<C>, holder: Holder): Effect.Effect<WakeUp<C>> => {
       const waiter = Deferred.makeUnsafe<WakeUp<C>>()
       state.waiters.push(waiter)
       return Deferred.await(waiter).pipe(
         Effect.onExit((exit) =>
           Effect.suspend(() => {
-            if (Exit.isSuccess(exit)) return Effect.void
+            if (Exit.isSuccess(exit)) {
+              if (exit.value !== "retry") holder.entry = exit.value
+              return Effect.void
+            }
             const index = state.waiters.indexOf(waiter)
             if (index !== -1) state.waiters.splice(index, 1)
             // Completed by a release in the same instant as the timeout or interruption: pass it on.
@@ -323,7 +333,8 @@ export const make = <C extends object, E, I = void>(
     const acquireEntrySlowly = (
       state: AddressState<C>,
       verified: boolean,
-      input: I | undefined
+      input: I | undefined,
+      holder: Holder
     ): Effect.Effect<Entry<C>, E | Neo4jConnectionError | Neo4jUsageError> =>
       Effect.clockWith((clock) => {
         const started = clock.monotonicTimeNanosUnsafe()
@@ -332,14 +343,14 @@ export const make = <C extends object, E, I = void>(
           Effect.gen(function*() {
             while (true) {
               if (closed) return yield* closedError()
-              const idle = yield* takeIdle(state, verified)
+              const idle = yield* takeIdle(state, verified, holder)
               if (idle !== undefined) return idle
               if (state.inUse + state.creating < config.maxSize) {
                 state.creating++
                 connecting = true
-                return yield* create(state, input)
+                return yield* create(state, input, holder)
               }
-              const wake = yield* waitForTurn(state)
+              const wake = yield* waitForTurn(state, holder)
               if (wake !== "retry") return wake
             }
           }).pipe(
@@ -356,13 +367,30 @@ export const make = <C extends object, E, I = void>(
         )
       })
 
-    // Waiting or connecting: interruptible; every step that holds an entry cleans up itself.
-    const acquireSlowly = (state: AddressState<C>, verified: boolean, input: I | undefined) =>
-      Effect.acquireRelease(
-        acquireEntrySlowly(state, verified, input),
-        (entry, exit) => entry.discarded ? Effect.void : release(state, entry, Exit.hasInterrupts(exit)),
-        { interruptible: true }
-      ).pipe(Effect.map((entry) => entry.connection))
+    // Waiting or connecting: interruptible. Its release goes into the scope in the uninterruptible
+    // part, as with acquireRelease; an entry held when the acquisition was interrupted or timed out
+    // (a connection just made, an idle one taken, one handed over by a release) is given back.
+    const acquireSlowly = (
+      state: AddressState<C>,
+      verified: boolean,
+      input: I | undefined
+    ): Effect.Effect<C, E | Neo4jConnectionError | Neo4jUsageError, Scope.Scope> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.contextWith((context: Context.Context<Scope.Scope>) => {
+          const holder: Holder = { entry: undefined }
+          return Effect.flatMap(Effect.exit(restore(acquireEntrySlowly(state, verified, input, holder))), (exit) => {
+            if (Exit.isSuccess(exit)) {
+              const entry = exit.value
+              const finalizer = (leaseExit: Exit.Exit<unknown, unknown>) =>
+                entry.discarded ? Effect.void : Effect.provideContext(release(state, entry, Exit.hasInterrupts(leaseExit)), context)
+              return Effect.as(Scope.addFinalizerExit(Context.get(context, Scope.Scope), finalizer), entry.connection)
+            }
+            const held = holder.entry
+            if (held === undefined || held.discarded) return Effect.failCause(exit.cause)
+            return Effect.andThen(Effect.provideContext(release(state, held, true), context), Effect.failCause(exit.cause))
+          })
+        })
+      )
 
     // Every query's path: an idle connection is taken and its release added to the scope in one
     // uninterruptible stretch of four steps (Effect.acquireRelease takes about a dozen), and given

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Scope } from "effect"
+import { Duration, Effect, Exit, Fiber, Scheduler, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { Neo4jConnectionError, Neo4jUsageError } from "../../src/Neo4jError.ts"
 import * as ConnectionPool from "../../src/pool/ConnectionPool.ts"
@@ -262,6 +262,38 @@ describe("ConnectionPool", () => {
       assert.strictEqual(created[0]!.pings, 1)
       assert.strictEqual(created.length, 1)
     }))
+
+  it.effect("a lease interrupted at any step leaks no slot (the scheduler yielding every 16 steps; slots leaked before)", () =>
+    Effect.gen(function*() {
+      const { created, hooks } = makeFakes()
+      // A clean connection is given back without a step (the per-query path), a dirty one cleaned first.
+      const pool = yield* ConnectionPool.make(config({ maxSize: 4 }), {
+        ...hooks,
+        prepareForReuse: (connection) => connection.dirty ? hooks.prepareForReuse(connection) : undefined
+      })
+      let leases = 0
+      const work = Effect.scoped(Effect.flatMap(pool.acquire(address), (connection) =>
+        Effect.andThen(Effect.sync(() => {
+          leases++
+          connection.dirty = leases % 3 === 0
+        }), Effect.yieldNow)))
+      for (let round = 0; round < 300; round++) {
+        const fibers = yield* Effect.forEach(Array.from({ length: 6 }), () => Effect.forkChild(Effect.forever(work)))
+        // Interrupted after a varying number of steps, so at every point of acquire and release.
+        for (let i = 0; i < round % 11; i++) yield* Effect.yieldNow
+        yield* Fiber.interruptAll(fibers)
+      }
+      // An interrupted lease of a dirty connection cleans it in the background before giving it back.
+      for (let i = 0; i < 50; i++) yield* Effect.yieldNow
+      assert.isAbove(leases, 1_000)
+      const after = yield* stats(pool)
+      assert.strictEqual(after?.inUse, 0)
+      assert.strictEqual(after?.waiting, 0)
+      // Every slot can be leased again at once: none was lost.
+      const all = yield* Effect.scoped(Effect.forEach(Array.from({ length: 4 }), () => pool.acquire(address), { concurrency: 4 }))
+      assert.strictEqual(new Set(all).size, 4)
+      assert.isAtMost(created.filter((c) => !c.closed).length, 4)
+    }).pipe(Effect.provideService(Scheduler.MaxOpsBeforeYield, 16)))
 
   it.effect("serves 200 fibers x 50 acquisitions over 10 connections without leaking", () =>
     Effect.gen(function*() {
