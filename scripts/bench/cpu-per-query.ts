@@ -23,7 +23,7 @@
 import { parseArgs } from "node:util"
 import { performance } from "node:perf_hooks"
 import { driverSettings, openOursDriver } from "./drivers.ts"
-import { floorConcurrent, floorSeq, openFloor } from "./floor.ts"
+import { floorConcurrent, floorSeq, median, openFloor } from "./floor.ts"
 import * as Effect from "effect/Effect"
 import * as Scheduler from "effect/Scheduler"
 import { concurrentProgram, ours, seqProgram } from "./ours.ts"
@@ -59,11 +59,6 @@ const measure = async (size: number, run: () => Promise<Outcome>) => {
 }
 
 type Sample = { readonly cpu: number; readonly sys: number; readonly wall: number }
-
-const median = (xs: ReadonlyArray<number>) => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]!
-}
 
 const server = await spawnReplayServer({ ...FULL_SIZES, ...sizes })
 const auth = { username: "neo4j", password: "password" }

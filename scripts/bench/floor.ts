@@ -577,7 +577,13 @@ interface Sample {
   readonly serverCpuMs: number | undefined
 }
 
-const median = (xs: ReadonlyArray<number>): number => {
+/**
+ * The median of `xs` (the mean of the middle two for an even count).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const median = (xs: ReadonlyArray<number>): number => {
   const sorted = [...xs].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
