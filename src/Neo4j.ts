@@ -23,7 +23,7 @@ import type { Neo4jRecord } from "./Neo4jRecord.ts"
 import type { EagerResult } from "./Neo4jResult.ts"
 import { type Telemetry, TelemetryApi, telemetryOf } from "./connection/Protocol.ts"
 import * as Neo4jSession from "./Neo4jSession.ts"
-import type { NotificationFilter, ResultSummary, ServerInfo } from "./Neo4jSummary.ts"
+import type { NotificationFilter, ServerInfo } from "./Neo4jSummary.ts"
 import * as InMemoryBookmarks from "./internal/bookmarks.ts"
 import * as Driver from "./internal/driver.ts"
 import { observe, onRetry } from "./internal/operation.ts"
@@ -31,7 +31,7 @@ import { bookmarksOf } from "./bolt/Metadata.ts"
 import { resolve as resolveConfig } from "./internal/config.ts"
 import { isMarkedRetryable } from "./internal/errors.ts"
 import { retrying } from "./internal/retry.ts"
-import { make as makeSession } from "./internal/session.ts"
+import { eagerOf, make as makeSession } from "./internal/session.ts"
 import * as Verify from "./internal/verify.ts"
 import * as Router from "./routing/Router.ts"
 
@@ -223,20 +223,16 @@ const executeQueryOnce = <T extends Record<string, unknown>>(
         const work = Effect.flatMap(pipelined, ({ begun, result, commit }) => {
           const collected = Effect.flatMap(result.collect, (records) =>
             Effect.flatMap(commit, (commitMetadata) => {
-              const eager = (summary: ResultSummary): EagerResult<T> => ({
-                keys: result.shape?.keys ?? [],
-                records: records as Array<Neo4jRecord<T>>,
-                summary
-              })
               // The result is complete: its summary is at hand (no step), unless it failed.
               const summary = result.summaryIfDone()
-              const summarized = summary === undefined ? Effect.map(result.summary, eager) : undefined
+              const summarized = summary === undefined
+                ? Effect.map(result.summary, (s) => eagerOf<T>(result, records, s))
+                : Effect.succeed(eagerOf<T>(result, records, summary))
               if (manager === undefined || inMemory !== undefined) {
                 inMemory?.update(started, bookmarksOf(commitMetadata))
-                return summarized ?? Effect.succeed(eager(summary!))
+                return summarized
               }
-              const booked = manager.updateBookmarks(started, bookmarksOf(commitMetadata))
-              return summarized === undefined ? Effect.as(booked, eager(summary!)) : Effect.andThen(booked, summarized)
+              return Effect.andThen(manager.updateBookmarks(started, bookmarksOf(commitMetadata)), summarized)
             }))
           // A direct driver has no home database to learn.
           return driver.router.routing

@@ -50,13 +50,15 @@ const finishResult = (result: ResultStream, exit: Exit.Exit<unknown, unknown>): 
   return result.consumeOnClose
 }
 
+/** The eager result of a finished query: its keys, `records` and `summary`. */
+export const eagerOf = <T extends Record<string, unknown>>(
+  result: ResultStream,
+  records: Array<Neo4jRecord>,
+  summary: ResultSummary
+): EagerResult<T> => ({ keys: result.shape?.keys ?? [], records: records as Array<Neo4jRecord<T>>, summary })
+
 const eager = <T extends Record<string, unknown>>(result: ResultStream): Effect.Effect<EagerResult<T>, Neo4jError> =>
-  Effect.flatMap(result.collect, (records) =>
-    Effect.map(result.summary, (summary) => ({
-      keys: result.shape?.keys ?? [],
-      records: records as Array<Neo4jRecord<T>>,
-      summary
-    })))
+  Effect.flatMap(result.collect, (records) => Effect.map(result.summary, (summary) => eagerOf<T>(result, records, summary)))
 
 const recordStream = <T extends Record<string, unknown>>(result: ResultStream): Stream.Stream<Neo4jRecord<T>, Neo4jError> => {
   result.streamed()
@@ -220,14 +222,9 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     return leased
   }
   // Without a bookmark manager the bookmarks to start with are the session's own, read when the
-  // lease is asked for (`acquireNow`, one step less on every query's path).
+  // lease is asked for (`withLeaseNow`, one step less on every query's path).
   const leaseWith = (mode: AccessMode, routed: ReadonlyArray<string>) =>
     driver.acquire({ mode, database: database ?? resolvedHome, impersonatedUser: config.impersonatedUser, auth: config.auth, bookmarks: routed })
-  const acquireNow = (mode: AccessMode) => {
-    const started = bookmarks
-    return Effect.map(leaseWith(mode, started), (leased) => ({ lease: pinHome(leased), started }))
-  }
-  /** {@link acquireNow} then `f`, in one step. */
   const withLeaseNow = <A, E, R>(
     mode: AccessMode,
     f: (leased: { readonly lease: Lease; readonly started: ReadonlyArray<string> }) => Effect.Effect<A, E, R>
@@ -236,7 +233,7 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
     return Effect.flatMap(leaseWith(mode, started), (leased) => f({ lease: pinHome(leased), started }))
   }
   const acquire = (mode: AccessMode) =>
-    manager === undefined ? Effect.suspend(() => acquireNow(mode)) : Effect.flatMap(startBookmarks, (routed) => {
+    manager === undefined ? Effect.suspend(() => withLeaseNow(mode, Effect.succeed)) : Effect.flatMap(startBookmarks, (routed) => {
       const lease = Effect.map(leaseWith(mode, routed), pinHome)
       return !driver.router.routing
         ? Effect.map(lease, (leased) => ({ lease: leased, started: routed }))
@@ -326,11 +323,7 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
       const result = queueAutoCommit(lease, text, params, started, txConfig)
       if (result instanceof Neo4jUsageError) return Effect.fail(result)
       const finish = (records: Array<Neo4jRecord>, summary: ResultSummary) => {
-        const eagerResult: EagerResult<T> = {
-          keys: result.shape?.keys ?? [],
-          records: records as Array<Neo4jRecord<T>>,
-          summary
-        }
+        const eagerResult = eagerOf<T>(result, records, summary)
         const home = driver.router.routing
           ? driver.router.onHomeDatabase(lease.route, Router.databaseIn(result.runMetadata))
           : undefined
