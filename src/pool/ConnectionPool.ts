@@ -367,6 +367,18 @@ export const make = <C extends object, E, I = void>(
         )
       })
 
+    // A held entry's lease: its release added to the scope of `context` (call while uninterruptible).
+    // The release runs with the acquiring fiber's context (its clock, and what a RESET before reuse
+    // runs with), as with acquireRelease, and without a step when the connection is clean.
+    const lease = (state: AddressState<C>, entry: Entry<C>, context: Context.Context<Scope.Scope>, clock: Clock.Clock) => {
+      const finalizer = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
+        if (entry.discarded) return Effect.void
+        const left = releaseNow(clock, state, entry, Exit.hasInterrupts(exit))
+        return left === undefined ? Effect.void : Effect.provideContext(left, context)
+      }
+      return Effect.as(Scope.addFinalizerExit(Context.get(context, Scope.Scope), finalizer), entry.connection)
+    }
+
     // Waiting or connecting: interruptible. Its release goes into the scope in the uninterruptible
     // part, as with acquireRelease; an entry held when the acquisition was interrupted or timed out
     // (a connection just made, an idle one taken, one handed over by a release) is given back.
@@ -379,12 +391,7 @@ export const make = <C extends object, E, I = void>(
         Effect.contextWith((context: Context.Context<Scope.Scope>) => {
           const holder: Holder = { entry: undefined }
           return Effect.flatMap(Effect.exit(restore(acquireEntrySlowly(state, verified, input, holder))), (exit) => {
-            if (Exit.isSuccess(exit)) {
-              const entry = exit.value
-              const finalizer = (leaseExit: Exit.Exit<unknown, unknown>) =>
-                entry.discarded ? Effect.void : Effect.provideContext(release(state, entry, Exit.hasInterrupts(leaseExit)), context)
-              return Effect.as(Scope.addFinalizerExit(Context.get(context, Scope.Scope), finalizer), entry.connection)
-            }
+            if (Exit.isSuccess(exit)) return lease(state, exit.value, context, Context.get(context, Clock.Clock))
             const held = holder.entry
             if (held === undefined || held.discarded) return Effect.failCause(exit.cause)
             return Effect.andThen(Effect.provideContext(release(state, held, true), context), Effect.failCause(exit.cause))
@@ -393,22 +400,14 @@ export const make = <C extends object, E, I = void>(
       )
 
     // Every query's path: an idle connection is taken and its release added to the scope in one
-    // uninterruptible stretch of four steps (Effect.acquireRelease takes about a dozen), and given
-    // back at once by the scope's finalizer when it is clean. The lease's context (its clock, and
-    // what a RESET before reuse runs with) is the acquiring fiber's, as with acquireRelease.
+    // uninterruptible stretch of four steps (Effect.acquireRelease takes about a dozen).
     const acquire = (address: ServerAddress, verified = false, input?: I) => {
       const state = stateFor(address)
       return Effect.uninterruptibleMask((restore) =>
         Effect.contextWith((context: Context.Context<Scope.Scope>) => {
           const clock = Context.get(context, Clock.Clock)
           const entry = takeIdleNow(state, verified, clock)
-          if (entry === undefined) return restore(acquireSlowly(state, verified, input))
-          const finalizer = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
-            if (entry.discarded) return Effect.void
-            const left = releaseNow(clock, state, entry, Exit.hasInterrupts(exit))
-            return left === undefined ? Effect.void : Effect.provideContext(left, context)
-          }
-          return Effect.as(Scope.addFinalizerExit(Context.get(context, Scope.Scope), finalizer), entry.connection)
+          return entry === undefined ? restore(acquireSlowly(state, verified, input)) : lease(state, entry, context, clock)
         })
       )
     }
