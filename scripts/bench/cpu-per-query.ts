@@ -6,16 +6,19 @@
  * user + system) moves far less, and the difference `ours - floor` is what the driver costs.
  *
  *   node --expose-gc scripts/bench/cpu-per-query.ts [--rounds N] [--seq N] [--concurrent N]
- *     [--workloads seq,concurrent] [--sides ours,floor]
+ *     [--workloads seq,concurrent] [--sides ours,floor,effect]
  *
- * (`--sides ours` with `node --cpu-prof` profiles our side alone). `--alloc` also samples one more
- * run of each workload on our side with V8's sampling heap profiler (objects collected by the
- * young-generation GC included) and prints the bytes allocated per query and the functions that
- * allocate most: a figure that, unlike time, hardly moves from run to run. `--ops` also counts the
- * Effect runtime's steps per query on our side (one run with a scheduler that counts the run loop's
- * yield checks, one per step): exact, and the same on every run.
+ * The `effect` side is the floor's own round trips, each awaited through `Effect.promise` in one
+ * fiber per connection: the least an Effect-native driver pays above the floor (its run loop, one
+ * asynchronous boundary per round trip). `--sides ours` with `node --cpu-prof` profiles our side
+ * alone. `--alloc` also samples one more run of each workload on our side with V8's sampling heap
+ * profiler (objects collected by the young-generation GC included) and prints the bytes allocated
+ * per query and the functions that allocate most: a figure that, unlike time, hardly moves from run
+ * to run. `--ops` also counts the Effect runtime's steps per query on our side (one run with a
+ * scheduler that counts the run loop's yield checks, one per step): exact, and the same on every
+ * run.
  *
- * prints, per workload and side, the median over the rounds of microseconds of CPU (and of it
+ * Prints, per workload and side, the median over the rounds of microseconds of CPU (and of it
  * system time) and of wall time per query, and `ours - floor` of both.
  *
  * @since 0.1.0
@@ -23,7 +26,7 @@
 import { parseArgs } from "node:util"
 import { performance } from "node:perf_hooks"
 import { driverSettings, openOursDriver } from "./drivers.ts"
-import { floorConcurrent, floorSeq, median, openFloor } from "./floor.ts"
+import { floorConcurrent, floorSeq, median, openFloor, type RoundTrips } from "./floor.ts"
 import * as Effect from "effect/Effect"
 import * as Scheduler from "effect/Scheduler"
 import { concurrentProgram, ours, seqProgram } from "./ours.ts"
@@ -37,7 +40,7 @@ const { values } = parseArgs({
     seq: { type: "string", default: String(FULL_SIZES.seq) },
     concurrent: { type: "string", default: String(FULL_SIZES.concurrent) },
     workloads: { type: "string", default: "seq,concurrent" },
-    sides: { type: "string", default: "ours,floor" },
+    sides: { type: "string", default: "ours,floor,effect" },
     alloc: { type: "boolean", default: false },
     ops: { type: "boolean", default: false }
   }
@@ -71,16 +74,29 @@ const opened = await openOursDriver(settings)
 const floor = await openFloor(server.uri, auth)
 const context = (size: number) => ({ size }) as never
 
+/**
+ * The floor's round trips awaited by an Effect program, one `Effect.promise` each, in one fiber per
+ * connection: what the cheapest Effect-native driver would pay over the floor.
+ */
+const inEffect: RoundTrips = (loops) =>
+  Effect.runPromise(Effect.forEach(loops, ({ count, roundTrip }) =>
+    Effect.gen(function*() {
+      for (let i = 0; i < count; i++) yield* Effect.promise(() => roundTrip(i))
+    }), { concurrency: "unbounded", discard: true }))
+
 const sides = {
   seq: {
     ours: () => ours.seq(opened.driver, context(sizes.seq)),
-    floor: () => floorSeq(floor, sizes.seq)
+    floor: () => floorSeq(floor, sizes.seq),
+    effect: () => floorSeq(floor, sizes.seq, inEffect)
   },
   concurrent: {
     ours: () => ours.concurrent(opened.driver, context(sizes.concurrent)),
-    floor: () => floorConcurrent(floor, sizes.concurrent)
+    floor: () => floorConcurrent(floor, sizes.concurrent),
+    effect: () => floorConcurrent(floor, sizes.concurrent, inEffect)
   }
 } as const
+type Side = keyof typeof sides.seq
 
 /** Bytes allocated per query by one run of `run` (sampled), and the top allocating functions. */
 const allocation = async (size: number, run: () => Promise<Outcome>, top = 12) => {
@@ -143,13 +159,15 @@ try {
   const chosen = new Set(values.sides.split(","))
   for (const workload of values.workloads.split(",") as Array<"seq" | "concurrent">) {
     const size = sizes[workload]
-    const samples = { ours: [] as Array<Sample>, floor: [] as Array<Sample> }
-    const both = (["ours", "floor"] as const).filter((side) => chosen.has(side))
-    for (const side of both) await measure(size, sides[workload][side])
+    const samples: Record<Side, Array<Sample>> = { ours: [], floor: [], effect: [] }
+    const chosenSides = (["ours", "floor", "effect"] as const).filter((side) => chosen.has(side))
+    for (const side of chosenSides) await measure(size, sides[workload][side])
     for (let round = 0; round < rounds; round++) {
-      for (const side of round % 2 === 0 ? both : [...both].reverse()) samples[side].push(await measure(size, sides[workload][side]))
+      for (const side of round % 2 === 0 ? chosenSides : [...chosenSides].reverse()) {
+        samples[side].push(await measure(size, sides[workload][side]))
+      }
     }
-    const row = (side: "ours" | "floor") => ({
+    const row = (side: Side) => ({
       cpu: samples[side].length === 0 ? NaN : median(samples[side].map((s) => s.cpu)),
       sys: samples[side].length === 0 ? NaN : median(samples[side].map((s) => s.sys)),
       wall: samples[side].length === 0 ? NaN : median(samples[side].map((s) => s.wall))
@@ -162,6 +180,13 @@ try {
           (o.wall - f.wall).toFixed(1)
         } | wall ratio ${(o.wall / f.wall).toFixed(2)}x`
     )
+    if (chosen.has("effect")) {
+      const e = row("effect")
+      console.log(
+        `  floor in Effect: cpu ${e.cpu.toFixed(1)} (sys ${e.sys.toFixed(1)}) us/q wall ${e.wall.toFixed(1)} us/q | ` +
+          `wall ratio to the floor ${(e.wall / f.wall).toFixed(2)}x, ours to it ${(o.wall / e.wall).toFixed(2)}x`
+      )
+    }
     if (values.ops) console.log(await steps(size, programs[workload]()))
     if (values.alloc) for (const line of await allocation(size, sides[workload].ours)) console.log(line)
   }

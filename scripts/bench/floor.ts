@@ -451,17 +451,35 @@ const outcome = (connections: ReadonlyArray<FloorConnection>, before: ReadonlyAr
 const mark = (connections: ReadonlyArray<FloorConnection>) => connections.map((c) => [c.records, c.checksum] as const)
 
 /**
+ * How a floor workload waits for each round trip: `await` (the default), or something that wraps
+ * every one, as `cpu-per-query.ts` does to measure the cheapest Effect program.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RoundTrips = (
+  loops: ReadonlyArray<{ readonly count: number; readonly roundTrip: (i: number) => Promise<void> }>
+) => Promise<void>
+
+const awaitEach: RoundTrips = async (loops) => {
+  await Promise.all(loops.map(async ({ count, roundTrip }) => {
+    for (let i = 0; i < count; i++) await roundTrip(i)
+  }))
+}
+
+/**
  * Workload (a) without a driver: `size` sequential RUN + PULL round trips on one connection.
  *
  * @since 0.1.0
  * @category workloads
  */
-export const floorSeq = async (floor: Floor, size: number): Promise<Outcome> => {
+export const floorSeq = async (floor: Floor, size: number, roundTrips: RoundTrips = awaitEach): Promise<Outcome> => {
   const connection = floor.connections[0]!
   const before = mark([connection])
-  for (let i = 0; i < size; i++) {
-    await connection.exchange(i === 0 || !floor.bookmarks ? Requests.seqFirst : Requests.seq, Answers.SEQ)
-  }
+  await roundTrips([{
+    count: size,
+    roundTrip: (i) => connection.exchange(i === 0 || !floor.bookmarks ? Requests.seqFirst : Requests.seq, Answers.SEQ)
+  }])
   return outcome([connection], before, size)
 }
 
@@ -472,18 +490,18 @@ export const floorSeq = async (floor: Floor, size: number): Promise<Outcome> => 
  * @since 0.1.0
  * @category workloads
  */
-export const floorConcurrent = async (floor: Floor, size: number): Promise<Outcome> => {
+export const floorConcurrent = async (floor: Floor, size: number, roundTrips: RoundTrips = awaitEach): Promise<Outcome> => {
   const connections = floor.connections
   const before = mark(connections)
-  const loop = async (connection: FloorConnection, queries: number) => {
-    for (let i = 0; i < queries; i++) {
-      await connection.exchange(floor.bookmarks ? Requests.tx : Requests.txNoBookmark, Answers.TX)
-      await connection.exchange(Requests.commit, Answers.COMMIT)
-    }
-  }
   const share = Math.floor(size / connections.length)
   const extra = size % connections.length
-  await Promise.all(connections.map((c, i) => loop(c, share + (i < extra ? 1 : 0))))
+  await roundTrips(connections.map((connection, c) => ({
+    count: 2 * (share + (c < extra ? 1 : 0)),
+    roundTrip: (i) =>
+      i % 2 === 0
+        ? connection.exchange(floor.bookmarks ? Requests.tx : Requests.txNoBookmark, Answers.TX)
+        : connection.exchange(Requests.commit, Answers.COMMIT)
+  })))
   return outcome(connections, before, size)
 }
 
