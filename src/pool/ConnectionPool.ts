@@ -154,7 +154,8 @@ export const make = <C extends object, E, I = void>(
     // The entry a slow acquisition holds, set the moment its slot is counted as in use: an
     // acquisition interrupted (or timed out) after that point and before its lease is in the
     // scope gives the entry back instead of losing the slot.
-    type Holder = { entry: Entry<C> | undefined }
+    // `connecting`: it went on to open a connection (for the timeout's message).
+    type Holder = { entry: Entry<C> | undefined; connecting: boolean }
     // Every connection the pool opened, for `discard` (which gets the connection, not the entry).
     const entries = new WeakMap<C, Entry<C>>()
 
@@ -218,9 +219,17 @@ export const make = <C extends object, E, I = void>(
     const release = (state: AddressState<C>, entry: Entry<C>, interrupted = false): Effect.Effect<void> =>
       Effect.clockWith((clock) => releaseNow(clock, state, entry, interrupted) ?? Effect.void)
 
-    const create = (state: AddressState<C>, input: I | undefined, holder: Holder): Effect.Effect<Entry<C>, E> =>
+    // A new connection when the address has room for one and no idle connection, else `undefined`.
+    // The room is taken in the same uninterruptible step as it is checked: an interruption between
+    // the two (the scheduler may suspend a fiber between any two steps) would leave `creating`
+    // counted forever. A connection given back since `takeIdle` looked counts against the room:
+    // the address never holds more than `maxSize` connections.
+    const create = (state: AddressState<C>, input: I | undefined, holder: Holder): Effect.Effect<Entry<C> | undefined, E> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
+          if (state.idle.length + state.inUse + state.creating >= config.maxSize) return undefined
+          state.creating++
+          holder.connecting = true
           const scope = yield* Scope.make()
           const clock = yield* Clock.clockWith(Effect.succeed)
           const started = clock.monotonicTimeNanosUnsafe()
@@ -232,7 +241,8 @@ export const make = <C extends object, E, I = void>(
             return yield* Effect.failCause(exit.cause)
           }
           state.metrics.createTime.record(Metrics.millisSince(clock, started) / 1000)
-          const now = yield* Clock.currentTimeMillis
+          // No step between `creating--` and `inUse++`: the room stays counted throughout.
+          const now = clock.currentTimeMillisUnsafe()
           state.inUse++
           const entry: Entry<C> = {
             connection: exit.value,
@@ -249,31 +259,38 @@ export const make = <C extends object, E, I = void>(
       )
 
     // An idle connection, checked for lifetime and (after long idleness) liveness; undefined if none.
+    // Uninterruptible but for the ping: an entry taken off the idle list is always either destroyed
+    // or held (so that an acquisition that ends without a lease gives it back), never dropped.
     const takeIdle = (state: AddressState<C>, verified: boolean, holder: Holder): Effect.Effect<Entry<C> | undefined> =>
-      Effect.gen(function*() {
-        while (state.idle.length > 0) {
-          const entry = state.idle.pop()!
-          const now = yield* Clock.currentTimeMillis
-          if (!hooks.isReusable(entry.connection) || isExpired(entry, now)) {
-            yield* destroy(entry)
-            continue
-          }
-          state.inUse++
-          holder.entry = entry
-          if (verified || now - entry.lastUsedAt >= livenessMillis) {
-            // A failed or interrupted ping both end here: the entry is destroyed exactly once.
-            const alive = yield* Effect.exit(hooks.ping(entry.connection))
-            if (Exit.isFailure(alive)) {
-              state.inUse--
-              holder.entry = undefined
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          const clock = yield* Clock.clockWith(Effect.succeed)
+          while (state.idle.length > 0) {
+            const entry = state.idle.pop()!
+            const now = clock.currentTimeMillisUnsafe()
+            if (!hooks.isReusable(entry.connection) || isExpired(entry, now)) {
               yield* destroy(entry)
               continue
             }
+            state.inUse++
+            holder.entry = entry
+            if (verified || now - entry.lastUsedAt >= livenessMillis) {
+              const alive = yield* Effect.exit(restore(hooks.ping(entry.connection)))
+              if (Exit.isFailure(alive)) {
+                // A failed or interrupted ping: the connection's state is unknown, it is destroyed.
+                state.inUse--
+                holder.entry = undefined
+                yield* destroy(entry)
+                // Interrupted: stop here rather than ping (and destroy) the next idle connection.
+                if (Exit.hasInterrupts(alive)) return yield* Effect.interrupt
+                continue
+              }
+            }
+            return entry
           }
-          return entry
-        }
-        return undefined
-      })
+          return undefined
+        })
+      )
 
     const timeoutError = (state: AddressState<C>, connecting: boolean) =>
       new Neo4jConnectionError({
@@ -291,12 +308,17 @@ export const make = <C extends object, E, I = void>(
     const closedError = () =>
       new Neo4jUsageError({ message: "The driver is closed; create a new one (provide its layer again)." })
 
-    // Unbounded here: the whole slow acquisition is bounded by the acquisition timeout.
-    const waitForTurn = (state: AddressState<C>, holder: Holder): Effect.Effect<WakeUp<C>> => {
-      const waiter = Deferred.makeUnsafe<WakeUp<C>>()
-      state.waiters.push(waiter)
-      return Deferred.await(waiter).pipe(
-        Effect.onExit((exit) =>
+    // Unbounded here: the whole slow acquisition is bounded by the acquisition timeout. The waiter is
+    // queued in the same uninterruptible step that installs its clean-up: a waiter queued by a fiber
+    // interrupted before its clean-up ran would stay queued, and a release would hand it a
+    // connection nobody receives (a slot lost for good).
+    const waitForTurn = (state: AddressState<C>, holder: Holder): Effect.Effect<WakeUp<C>> =>
+      Effect.uninterruptibleMask((restore) => {
+        // Given back since the caller looked: take it rather than wait.
+        if (state.idle.length > 0) return Effect.succeed("retry" as const)
+        const waiter = Deferred.makeUnsafe<WakeUp<C>>()
+        state.waiters.push(waiter)
+        return Effect.onExit(restore(Deferred.await(waiter)), (exit) =>
           Effect.suspend(() => {
             if (Exit.isSuccess(exit)) {
               if (exit.value !== "retry") holder.entry = exit.value
@@ -311,10 +333,8 @@ export const make = <C extends object, E, I = void>(
                 wakeOneWaiter(state)
                 return Effect.void
               }))
-          })
-        )
-      )
-    }
+          }))
+      })
 
     // The newest idle connection when it is alive and needs no liveness check, taken now; else undefined.
     const takeIdleNow = (state: AddressState<C>, verified: boolean, clock: Clock.Clock): Entry<C> | undefined => {
@@ -338,18 +358,14 @@ export const make = <C extends object, E, I = void>(
     ): Effect.Effect<Entry<C>, E | Neo4jConnectionError | Neo4jUsageError> =>
       Effect.clockWith((clock) => {
         const started = clock.monotonicTimeNanosUnsafe()
-        let connecting = false
         return Effect.tap(
           Effect.gen(function*() {
             while (true) {
               if (closed) return yield* closedError()
               const idle = yield* takeIdle(state, verified, holder)
               if (idle !== undefined) return idle
-              if (state.inUse + state.creating < config.maxSize) {
-                state.creating++
-                connecting = true
-                return yield* create(state, input, holder)
-              }
+              const created = yield* create(state, input, holder)
+              if (created !== undefined) return created
               const wake = yield* waitForTurn(state, holder)
               if (wake !== "retry") return wake
             }
@@ -359,7 +375,7 @@ export const make = <C extends object, E, I = void>(
               orElse: () =>
                 Effect.suspend(() => {
                   state.metrics.timeouts++
-                  return Effect.fail(timeoutError(state, connecting))
+                  return Effect.fail(timeoutError(state, holder.connecting))
                 })
             })
           ),
@@ -389,7 +405,7 @@ export const make = <C extends object, E, I = void>(
     ): Effect.Effect<C, E | Neo4jConnectionError | Neo4jUsageError, Scope.Scope> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.contextWith((context: Context.Context<Scope.Scope>) => {
-          const holder: Holder = { entry: undefined }
+          const holder: Holder = { entry: undefined, connecting: false }
           return Effect.flatMap(Effect.exit(restore(acquireEntrySlowly(state, verified, input, holder))), (exit) => {
             if (Exit.isSuccess(exit)) return lease(state, exit.value, context, Context.get(context, Clock.Clock))
             const held = holder.entry
@@ -413,16 +429,17 @@ export const make = <C extends object, E, I = void>(
     }
 
     // The entry is never handed out again (it is destroyed), so its flag cannot skip a later lease's release.
+    // Uninterruptible, as purge and close: what they take out of the pool's lists they close.
     const discard = (connection: C): Effect.Effect<void> =>
-      Effect.suspend(() => {
+      Effect.uninterruptible(Effect.suspend(() => {
         const entry = entries.get(connection)
         if (entry === undefined || entry.discarded) return Effect.void
         entry.discarded = true
         return finishRelease(stateFor(entry.address), entry, false)
-      })
+      }))
 
     const purge = (address: ServerAddress): Effect.Effect<void> =>
-      Effect.suspend(() => {
+      Effect.uninterruptible(Effect.suspend(() => {
         const state = states.get(formatAddress(address))
         if (state === undefined) return Effect.void
         const idle = state.idle.splice(0)
@@ -431,9 +448,9 @@ export const make = <C extends object, E, I = void>(
           state.metrics.remove()
         }
         return Effect.forEach(idle, destroy, { discard: true })
-      })
+      }))
 
-    const close: Effect.Effect<void> = Effect.suspend(() => {
+    const close: Effect.Effect<void> = Effect.uninterruptible(Effect.suspend(() => {
       closed = true
       const idle: Array<Entry<C>> = []
       for (const state of states.values()) {
@@ -442,7 +459,7 @@ export const make = <C extends object, E, I = void>(
         for (const waiter of state.waiters.splice(0)) Deferred.doneUnsafe(waiter, Effect.succeed("retry"))
       }
       return Effect.forEach(idle, destroy, { discard: true, concurrency: "unbounded" })
-    })
+    }))
 
     const stats = Effect.sync(() =>
       Array.from(states.values(), (state) => ({
