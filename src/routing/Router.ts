@@ -15,6 +15,7 @@ import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import * as Metadata from "../bolt/Metadata.ts"
 import type { BoltConnection } from "../connection/BoltConnection.ts"
@@ -328,26 +329,34 @@ export const make = (options: RoutingOptions): Effect.Effect<Router, never, Scop
         })
       )
 
-    // One rediscovery per (database, user) at a time; callers share its outcome.
+    // One rediscovery per (database, user) at a time; callers share its outcome. The scheduler may
+    // suspend (and so interrupt) a fiber between any two steps: the in-flight entry is recorded and
+    // the fiber that clears it forked in one uninterruptible stretch, and that fiber starts
+    // uninterruptible, so that its first step installs the clean-up even when the driver's scope
+    // closes before it ran (interrupting it then ends the rediscovery, and its callers with it).
     const refresh = (request: Rediscovery.TableRequest, user: string): Effect.Effect<RoutingTable.RoutingTable, Neo4jError> =>
-      Effect.suspend(() => {
-        // A fiber forked into a closed scope never starts: fail here instead of waiting for it.
-        if (scope.state._tag === "Closed") return Effect.fail(closedError())
-        const key = flightKey(request.database, user)
-        const running = inFlight.get(key)
-        if (running !== undefined) return Deferred.await(running)
-        const deferred = Deferred.makeUnsafe<RoutingTable.RoutingTable, Neo4jError>()
-        inFlight.set(key, deferred)
-        const work = discover(request, user).pipe(
-          Effect.onExit((exit) =>
-            Effect.suspend(() => {
-              inFlight.delete(key)
-              return Deferred.done(deferred, exit)
-            })
+      Effect.uninterruptibleMask((restore) =>
+        Effect.suspend(() => {
+          // A fiber forked into a closed scope never starts: fail here instead of waiting for it.
+          if (scope.state._tag === "Closed") return Effect.fail(closedError())
+          const key = flightKey(request.database, user)
+          const running = inFlight.get(key)
+          if (running !== undefined) return restore(Deferred.await(running))
+          const deferred = Deferred.makeUnsafe<RoutingTable.RoutingTable, Neo4jError>()
+          inFlight.set(key, deferred)
+          const work = Effect.interruptible(discover(request, user)).pipe(
+            Effect.onExit((exit) =>
+              Effect.suspend(() => {
+                inFlight.delete(key)
+                // Only the scope's close interrupts it: its callers hear that the driver closed.
+                const interrupted = exit._tag === "Failure" && Cause.hasInterruptsOnly(exit.cause)
+                return Deferred.done(deferred, interrupted ? Exit.fail(closedError()) : exit)
+              })
+            )
           )
-        )
-        return Effect.andThen(Effect.forkIn(work, scope), Deferred.await(deferred))
-      })
+          return Effect.andThen(Effect.forkIn(work, scope, { uninterruptible: true }), restore(Deferred.await(deferred)))
+        })
+      )
 
     const tableRequest = (request: RouteRequest, database: string | undefined): Rediscovery.TableRequest => ({
       database,

@@ -3,6 +3,7 @@ import { Duration, Effect, Exit, Fiber, Scheduler, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { Neo4jConnectionError, Neo4jUsageError } from "../../src/Neo4jError.ts"
 import * as ConnectionPool from "../../src/pool/ConnectionPool.ts"
+import { STEPS_PER_YIELD } from "../support/interruption.ts"
 
 interface FakeConnection {
   readonly id: number
@@ -271,9 +272,8 @@ describe("ConnectionPool", () => {
   // The scheduler yields every few steps, so the interruptions land at every point of acquire and
   // release. Before: slots lost (16), waiters left queued and handed connections nobody received
   // (7), `creating` counted forever, idle connections dropped unclosed (8), more connections than
-  // maxSize (3, 5). Effect 4.1's run loop makes no progress below 3 steps per yield (a fiber that
-  // only logs never starts).
-  it.effect.each([3, 5, 7, 8, 16, 32])("leases interrupted at any step lose no slot and no connection (yielding every %d steps)", (stepsPerYield) =>
+  // maxSize (3, 5).
+  it.effect.each(STEPS_PER_YIELD)("leases interrupted at any step lose no slot and no connection (yielding every %d steps)", (stepsPerYield) =>
     Effect.gen(function*() {
       const { created, hooks } = makeFakes()
       const maxSize = 4
