@@ -336,10 +336,25 @@ export class BoltConnection implements Protocol {
     this.retired = true
   }
 
-  /** Whether a RESET must run before anyone else uses this connection. */
+  /**
+   * Whether a RESET must run before anyone else uses this connection: answers still due, a failure,
+   * a transaction, or an auto-commit result the server still holds open (a PULL answered `has_more`
+   * and nothing asked since: its reader stopped, interrupted or failed; the server then takes only
+   * PULL, DISCARD or RESET).
+   */
   get needsReset(): boolean {
-    return this.#handlers.length > 0 || this.failed || this.#inTransaction
+    if (this.#handlers.length > 0 || this.failed || this.#inTransaction) return true
+    const open = this.#autoCommitResult
+    if (open === undefined) return false
+    if (open.finished) {
+      this.#autoCommitResult = undefined
+      return false
+    }
+    return true
   }
+
+  /** The latest auto-commit result, until it is seen finished or the connection is RESET. */
+  #autoCommitResult: QueryResult | undefined = undefined
 
   /** Responses still expected (requests sent or queued whose summary has not arrived). */
   get pending(): number {
@@ -601,8 +616,10 @@ export class BoltConnection implements Protocol {
     const result = new QueryResult(this, spec)
     this.#queueTelemetry(telemetryOf(Requests.TelemetryApi.AUTO_COMMIT_TRANSACTION))
     const extra = transactionExtra(settings)
-    return this.enqueue((w, ctx) => Requests.run(w, { query: spec.query, parameters: spec.parameters, ...extra }, ctx), result.runHandler) ??
-      result
+    const error = this.enqueue((w, ctx) => Requests.run(w, { query: spec.query, parameters: spec.parameters, ...extra }, ctx), result.runHandler)
+    if (error !== undefined) return error
+    this.#autoCommitResult = result
+    return result
   }
 
   /**
@@ -800,6 +817,12 @@ export class BoltConnection implements Protocol {
         this.failed = false
         this.#inTransaction = false
         this.#ignoredBecause = undefined
+        // The server dropped the open result: a reader still holding it asks nothing more.
+        const open = this.#autoCommitResult
+        this.#autoCommitResult = undefined
+        if (open !== undefined && !open.finished) {
+          open.terminate(new Neo4jUsageError({ message: "The result was discarded: its connection was reset." }))
+        }
       }))
   }
 

@@ -6,9 +6,10 @@
  *
  * A test oracle: the golden transcripts (test/bolt/Golden.test.ts) are checked against it, and
  * `scripts/capture-golden.ts` names requests with its kinds. The driver does not run it: a
- * connection needs three facts (a FAILURE not yet cleared, an open transaction, responses still
- * expected), all of which it keeps to decide whether RESET must run before reuse; checking every
- * message against the full table would add work per message to what the server checks anyway.
+ * connection needs four facts (a FAILURE not yet cleared, an open transaction, responses still
+ * expected, an auto-commit result the server still streams), all of which it keeps to decide
+ * whether RESET must run before reuse; checking every message against the full table would add
+ * work per message to what the server checks anyway.
  *
  * Spec: https://neo4j.com/docs/bolt/current/bolt/server-state/ and the "Bolt message state
  * transitions in version 5.1+" appendix.
