@@ -298,7 +298,14 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
       const scope = yield* Scope.fork(yield* Effect.scope)
       const { lease, started } = yield* Scope.provide(scope)(acquire(defaultMode))
       const result = yield* startAutoCommit(lease, text, params, started, txConfig)
-      yield* Scope.addFinalizerExit(scope, (exit) => Effect.andThen(finishResult(result, exit), completed(result, started)))
+      // The lease can end (interrupted, failed) with records unread: the session then no longer
+      // reads the cursor before its next query, the connection is back in the pool.
+      let leaseEnded = false
+      yield* Scope.addFinalizerExit(scope, (exit) =>
+        Effect.suspend(() => {
+          leaseEnded = true
+          return Effect.andThen(finishResult(result, exit), completed(result, started))
+        }))
       // Records are decoded as they are read, so a value the driver cannot represent costs its record only.
       result.streamed()
       const release = Scope.close(scope, Exit.void)
@@ -307,7 +314,7 @@ export const make = (driver: Driver, config: SessionConfig = {}, streamSpan = "N
       yield* result.open.pipe(Effect.catch(failed), Effect.onError(() => release))
       yield* driver.router.onHomeDatabase(lease.route, Router.databaseIn(result.runMetadata))
       const opened = makeCursor<T>(result, { failed, finished: release })
-      if (!result.finished) openCursor = opened
+      if (!result.finished) openCursor = { bufferRest: Effect.suspend(() => leaseEnded ? Effect.void : opened.bufferRest) }
       return opened
     }).pipe(observe(driver, { span: "Neo4jSession.cursor", operation: "run", database, query }))
 
