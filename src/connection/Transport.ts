@@ -108,6 +108,18 @@ export type SocketFailure =
   | { readonly _tag: "Closed" }
   | { readonly _tag: "Broken"; readonly cause: unknown }
 
+/** Socket error codes of a connect that met the network's conditions, with the reason each becomes. */
+const NETWORK_CONDITIONS: ReadonlyMap<string, "Closed" | "Timeout" | "ServiceUnavailable"> = new Map([
+  ["ECONNRESET", "Closed"],
+  ["ECONNABORTED", "Closed"],
+  ["EPIPE", "Closed"],
+  ["ETIMEDOUT", "Timeout"],
+  ["EHOSTUNREACH", "ServiceUnavailable"],
+  ["ENETUNREACH", "ServiceUnavailable"],
+  ["EHOSTDOWN", "ServiceUnavailable"],
+  ["ENETDOWN", "ServiceUnavailable"]
+])
+
 /** Turns a socket failure into the connection error a user can act on. */
 export const connectionError = (
   failure: SocketFailure,
@@ -177,6 +189,18 @@ export const connectionError = (
       address: where,
       message: `The server at ${where} closed the connection during the TLS handshake: it probably does not ` +
         `accept encrypted connections. Use bolt:// or neo4j:// (no +s / +ssc), or enable TLS for Bolt on the server.`,
+      cause
+    })
+  }
+  // The network's own conditions while connecting: the server is unavailable for now, as the
+  // official drivers report any failed connect (retryable: a transaction function tries again and
+  // routing rediscovers). TestKit's stub servers reset connections they accepted as they exit.
+  const unavailable = failure._tag === "Connect" && code !== undefined ? NETWORK_CONDITIONS.get(code) : undefined
+  if (unavailable !== undefined) {
+    return new Neo4jConnectionError({
+      reason: unavailable,
+      address: where,
+      message: `Could not connect to ${where}: ${detail}`,
       cause
     })
   }

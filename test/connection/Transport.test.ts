@@ -105,3 +105,35 @@ describe("Transport", () => {
       assert.include(error.message, `127.0.0.1:${port}`)
     }))
 })
+
+describe("connectionError", () => {
+  const address = { host: "127.0.0.1", port: 9010 }
+  const failed = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:9010`), { code })
+
+  // TestKit routing (test_should_use_resolver_during_rediscovery_when_existing_routers_fail) met a
+  // stub server that accepted and reset as it exited: "connect ECONNRESET" was reason Unknown, not
+  // retryable, and the transaction function gave up instead of rediscovering. The official drivers
+  // report every failed connect as a retryable ServiceUnavailable.
+  it.each([
+    ["ECONNRESET", "Closed"],
+    ["ECONNABORTED", "Closed"],
+    ["EPIPE", "Closed"],
+    ["ETIMEDOUT", "Timeout"],
+    ["EHOSTUNREACH", "ServiceUnavailable"],
+    ["ENETUNREACH", "ServiceUnavailable"],
+    ["EHOSTDOWN", "ServiceUnavailable"],
+    ["ENETDOWN", "ServiceUnavailable"]
+  ] as const)("a TCP connect failing with %s is retryable (reason %s)", (code, reason) => {
+    const error = Transport.connectionError({ _tag: "Connect", cause: failed(code), phase: "TCP connect" }, address, false)
+    assert.strictEqual(error.reason, reason)
+    assert.isTrue(error.isRetryable)
+    assert.include(error.message, "127.0.0.1:9010")
+    assert.include(error.message, code)
+  })
+
+  it("a connect failure that is no network condition stays Unknown and is not retried", () => {
+    const error = Transport.connectionError({ _tag: "Connect", cause: new Error("EMFILE-free oddity"), phase: "TCP connect" }, address, false)
+    assert.strictEqual(error.reason, "Unknown")
+    assert.isFalse(error.isRetryable)
+  })
+})
