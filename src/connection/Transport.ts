@@ -192,21 +192,12 @@ export const connectionError = (
       cause
     })
   }
-  // The network's own conditions while connecting: the server is unavailable for now, as the
-  // official drivers report any failed connect (retryable: a transaction function tries again and
-  // routing rediscovers). TestKit's stub servers reset connections they accepted as they exit.
-  const unavailable = failure._tag === "Connect" && code !== undefined ? NETWORK_CONDITIONS.get(code) : undefined
-  if (unavailable !== undefined) {
-    return new Neo4jConnectionError({
-      reason: unavailable,
-      address: where,
-      message: `Could not connect to ${where}: ${detail}`,
-      cause
-    })
-  }
   if (failure._tag === "Connect") {
     return new Neo4jConnectionError({
-      reason: tls ? "Tls" : "Unknown",
+      // The network's own conditions while connecting: the server is unavailable for now, as the
+      // official drivers report any failed connect (retryable: a transaction function tries again
+      // and routing rediscovers). TestKit's stub servers reset connections they accepted as they exit.
+      reason: (code === undefined ? undefined : NETWORK_CONDITIONS.get(code)) ?? (tls ? "Tls" : "Unknown"),
       address: where,
       message: `Could not connect to ${where}: ${detail}`,
       cause

@@ -349,7 +349,7 @@ export const make = (options: RoutingOptions): Effect.Effect<Router, never, Scop
               Effect.suspend(() => {
                 inFlight.delete(key)
                 // Only the scope's close interrupts it: its callers hear that the driver closed.
-                const interrupted = exit._tag === "Failure" && Cause.hasInterruptsOnly(exit.cause)
+                const interrupted = Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)
                 return Deferred.done(deferred, interrupted ? Exit.fail(closedError()) : exit)
               })
             )
